@@ -1,0 +1,3 @@
+"""ccwrap: point Claude Code at any Anthropic-compatible gateway, safely."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,114 @@
+"""A profile as the environment variables Claude Code reads (pure; no I/O).
+
+``run``, ``settings apply``, ``env`` and the proxy all derive what they hand to Claude Code from
+:func:`profile_env`, so the four can never disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from ccwrap.errors import ConfigError
+from ccwrap.profiles import Profile
+
+BASE_URL = "ANTHROPIC_BASE_URL"
+AUTH_TOKEN = "ANTHROPIC_AUTH_TOKEN"  # noqa: S105 -- a variable name; sent as "authorization: Bearer …"
+API_KEY = "ANTHROPIC_API_KEY"  # sent as "x-api-key: …"
+CUSTOM_HEADERS = "ANTHROPIC_CUSTOM_HEADERS"
+
+FLAG_VARIABLES = (
+    "ENABLE_PROMPT_CACHING_1H",
+    "CLAUDE_CODE_ATTRIBUTION_HEADER",
+    "CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY",
+    "CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS",
+)
+MODEL_VARIABLES: Mapping[str, str] = {
+    "model": "ANTHROPIC_MODEL",
+    "opus_model": "ANTHROPIC_DEFAULT_OPUS_MODEL",
+    "sonnet_model": "ANTHROPIC_DEFAULT_SONNET_MODEL",
+    "haiku_model": "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+    "subagent_model": "CLAUDE_CODE_SUBAGENT_MODEL",
+}
+# Every variable ccwrap may set from a profile's own fields (not counting the profile's extra env).
+MANAGED_VARIABLES: tuple[str, ...] = (
+    BASE_URL,
+    AUTH_TOKEN,
+    API_KEY,
+    CUSTOM_HEADERS,
+    *FLAG_VARIABLES,
+    *MODEL_VARIABLES.values(),
+)
+# Variables that carry a secret: masked wherever they are shown.
+SECRET_VARIABLES = frozenset({AUTH_TOKEN, API_KEY, "CLAUDE_CODE_OAUTH_TOKEN"})
+
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+
+def credential_variable(profile: Profile) -> str | None:
+    """The variable that carries the key in the profile's header mode (None: no key at all)."""
+    return {"bearer": AUTH_TOKEN, "x-api-key": API_KEY, "none": None}[profile.auth]
+
+
+def credential_env(profile: Profile, key: str | None) -> dict[str, str]:
+    """Both credential variables: the profile's one holds ``key``, the other is "".
+
+    "" cancels a shell export of the same variable (claude-code-facts.md), so a stale
+    ``ANTHROPIC_API_KEY`` cannot sneak in beside a bearer token. With ``key=None`` both are "" and
+    the key must come from ``apiKeyHelper``.
+    """
+    chosen = credential_variable(profile)
+    return {name: (key or "") if name == chosen else "" for name in (AUTH_TOKEN, API_KEY)}
+
+
+def profile_env(profile: Profile, *, key: str | None = None) -> dict[str, str]:
+    """Every variable the profile sets, in a stable order."""
+    env: dict[str, str] = {BASE_URL: profile.base_url}
+    env.update(credential_env(profile, key))
+    if profile.cache_1h:
+        env["ENABLE_PROMPT_CACHING_1H"] = "1"
+    if not profile.attribution_header:
+        env["CLAUDE_CODE_ATTRIBUTION_HEADER"] = "0"
+    if profile.gateway_discovery:
+        env["CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY"] = "1"
+    if profile.disable_experimental_betas:
+        env["CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS"] = "1"
+    for field_name, variable in MODEL_VARIABLES.items():
+        if value := getattr(profile, field_name):
+            env[variable] = value
+    if profile.headers:
+        env[CUSTOM_HEADERS] = custom_headers_value(profile.headers)
+    env.update(profile.env)
+    return env
+
+
+def custom_headers_value(headers: Mapping[str, str]) -> str:
+    """``ANTHROPIC_CUSTOM_HEADERS``: one ``Name: value`` line per header."""
+    for name, value in headers.items():
+        check_header(name, value)
+    return "\n".join(f"{name}: {value}" for name, value in headers.items())
+
+
+def check_header(name: str, value: str) -> None:
+    """Refuse what the client would reject (from 2.1.227) or what would split into two headers."""
+    if not _HEADER_NAME.match(name):
+        raise ConfigError(
+            f"invalid header name {name!r}",
+            hint="a header name is letters, digits and !#$%&'*+.^_`|~- with no spaces or colon",
+        )
+    bad = next((c for c in value if c in "\r\n\0" or ord(c) > 0xFF), None)
+    if bad is not None:
+        raise ConfigError(
+            f"the value of header {name!r} holds {bad!r}, which Claude Code rejects",
+            hint="header values may not contain line breaks, NUL or characters above U+00FF",
+        )
+
+
+def parse_header(line: str) -> tuple[str, str]:
+    """``'X-Team: a'`` → ``('X-Team', 'a')``, validated (for ``--header``)."""
+    name, sep, value = line.partition(":")
+    if not sep:
+        raise ConfigError(f"invalid header {line!r}", hint="write it as 'Name: value'")
+    name, value = name.strip(), value.strip()
+    check_header(name, value)
+    return name, value

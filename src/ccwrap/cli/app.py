@@ -1,0 +1,81 @@
+"""The Typer application and the one error boundary."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import NoReturn
+
+import typer
+
+from ccwrap import __version__
+from ccwrap.errors import CcwrapError, ExitCode
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 ok; 1 failure (doctor found a problem); 2 usage; 3 config or profile; "
+    "4 key store; 5 Claude Code settings file; 6 network; 127 claude not found; "
+    "130 interrupted. `ccwrap run` passes claude's own exit code through."
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"ccwrap {__version__}\n")
+        raise typer.Exit()
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(
+        name="ccwrap",
+        help="Point Claude Code at any Anthropic-compatible gateway.",
+        epilog=EXIT_CODES_HELP,
+        no_args_is_help=True,
+        # Pretty tracebacks print local variables, and locals can hold keys.
+        pretty_exceptions_enable=False,
+        pretty_exceptions_show_locals=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+    @app.callback()
+    def root(
+        version: bool = typer.Option(
+            False, "--version", callback=_version, is_eager=True, help="Show the version."
+        ),
+    ) -> None:
+        """Point Claude Code at any Anthropic-compatible gateway."""
+
+    from ccwrap.cli import commands
+
+    commands.register(app)
+    return app
+
+
+def report(exc: CcwrapError) -> None:
+    sys.stderr.write(f"ccwrap: error: {exc.message}\n")
+    if exc.hint:
+        sys.stderr.write(f"  hint: {exc.hint}\n")
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    debug = os.environ.get("CCWRAP_DEBUG") == "1"
+    try:
+        build_app()(args=argv, prog_name="ccwrap")
+    except CcwrapError as exc:
+        if debug:
+            traceback.print_exc()
+        report(exc)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("\nccwrap: interrupted\n")
+        sys.exit(ExitCode.INTERRUPTED)
+    except Exception as exc:
+        if debug:
+            raise
+        # A bug, not something the user did: say so without a traceback that may hold secrets.
+        sys.stderr.write(
+            f"ccwrap: internal error: {type(exc).__name__}: {exc}\n"
+            "  hint: run again with CCWRAP_DEBUG=1 for the traceback, and report it\n"
+        )
+        sys.exit(70)
+    sys.exit(0)

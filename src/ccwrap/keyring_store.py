@@ -1,0 +1,102 @@
+"""The OS keyring, under a timeout. The only module that imports ``keyring``.
+
+A keyring call can hang (a Secret Service waiting for an unlock prompt nobody sees, a D-Bus that
+never answers), so each call runs in a daemon thread and is abandoned after ``timeout`` seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+import keyring
+import keyring.errors
+
+from ccwrap.errors import KeyringLocked, KeyringTimeout, KeyringUnavailable, KeyStoreError
+
+SERVICE = "ccwrap"
+DEFAULT_TIMEOUT = 3.0
+T = TypeVar("T")
+
+HEADLESS_HINT = (
+    "on a machine without a keyring, keep the key elsewhere: "
+    "--key-source env:VAR (an environment variable), --key-source 'cmd:pass show gw/work' "
+    "(a password manager), or --insecure-storage (a 0600 file, plain text)"
+)
+
+
+class KeyringBackend(Protocol):
+    def get_password(self, service: str, username: str) -> str | None: ...
+    def set_password(self, service: str, username: str, password: str) -> None: ...
+    def delete_password(self, service: str, username: str) -> None: ...
+
+
+def default_backend() -> KeyringBackend:
+    backend: KeyringBackend = keyring.get_keyring()
+    return backend
+
+
+class KeyringStore:
+    def __init__(
+        self, backend: KeyringBackend | None = None, *, timeout: float = DEFAULT_TIMEOUT
+    ) -> None:
+        self._backend = backend
+        self.timeout = timeout
+
+    def _call(self, what: str, fn: Callable[[KeyringBackend], T]) -> T:
+        result: list[Any] = []
+
+        def target() -> None:
+            try:
+                backend = self._backend if self._backend is not None else default_backend()
+                result.append(("ok", fn(backend)))
+            except BaseException as exc:  # handed to the caller's thread below
+                result.append(("error", exc))
+
+        thread = threading.Thread(target=target, name=f"ccwrap-keyring-{what}", daemon=True)
+        thread.start()
+        thread.join(self.timeout)
+        if not result:
+            raise KeyringTimeout(
+                f"the OS keyring did not answer within {self.timeout:g} s ({what})",
+                hint="it may be waiting for an unlock prompt; unlock it, or " + HEADLESS_HINT,
+            )
+        status, value = result[0]
+        if status == "error":
+            raise _translate(value, what) from value
+        return value  # type: ignore[no-any-return]
+
+    def get(self, profile: str) -> str | None:
+        return self._call("read", lambda b: b.get_password(SERVICE, profile))
+
+    def set(self, profile: str, secret: str) -> None:
+        self._call("write", lambda b: b.set_password(SERVICE, profile, secret))
+
+    def delete(self, profile: str) -> bool:
+        """Remove the key; False when there was none."""
+
+        def delete(backend: KeyringBackend) -> bool:
+            try:
+                backend.delete_password(SERVICE, profile)
+            except keyring.errors.PasswordDeleteError:
+                return False
+            return True
+
+        return self._call("delete", delete)
+
+
+def _translate(exc: BaseException, what: str) -> KeyStoreError:
+    if isinstance(exc, KeyStoreError):
+        return exc
+    if isinstance(exc, keyring.errors.NoKeyringError):
+        return KeyringUnavailable("no OS keyring is available on this machine", hint=HEADLESS_HINT)
+    if isinstance(exc, keyring.errors.KeyringLocked):
+        return KeyringLocked(
+            "the OS keyring is locked",
+            hint="unlock it (log in to the desktop), or " + HEADLESS_HINT,
+        )
+    if isinstance(exc, keyring.errors.InitError):
+        return KeyringUnavailable(f"the OS keyring could not start: {exc}", hint=HEADLESS_HINT)
+    detail = str(exc) or type(exc).__name__
+    return KeyStoreError(f"the OS keyring failed to {what} the key: {detail}", hint=HEADLESS_HINT)

@@ -1,0 +1,184 @@
+"""Where a profile's key lives, and reading, writing and masking it.
+
+A key source is one of:
+
+- ``keyring``: the OS keyring, service ``ccwrap``, user = the profile's name (the default);
+- ``env:VAR``: an environment variable;
+- ``cmd:COMMAND``: a command's stdout, stripped (``pass show gw/work``, ``op read …``);
+- ``file:PATH``: a 0600 file, only with ``--insecure-storage``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from ccwrap.errors import ConfigError, KeyStoreError
+from ccwrap.fsutil import atomic_write
+from ccwrap.paths import Context, ensure_private_dir
+
+if TYPE_CHECKING:
+    from ccwrap.keyring_store import KeyringBackend, KeyringStore
+
+SourceKind = Literal["keyring", "env", "cmd", "file"]
+COMMAND_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class KeySource:
+    kind: SourceKind
+    arg: str = ""
+
+    @classmethod
+    def parse(cls, spec: str) -> KeySource:
+        if spec == "keyring":
+            return cls("keyring")
+        kind, sep, arg = spec.partition(":")
+        if sep and arg.strip() and kind in ("env", "cmd", "file"):
+            return cls(kind, arg.strip())  # type: ignore[arg-type]
+        raise ConfigError(
+            f"invalid key source {spec!r}",
+            hint="use 'keyring', 'env:VAR', 'cmd:COMMAND' or 'file:PATH'",
+        )
+
+    def __str__(self) -> str:
+        return "keyring" if self.kind == "keyring" else f"{self.kind}:{self.arg}"
+
+    def describe(self, profile: str) -> str:
+        """Where the key is, in words (for ``profile show`` and error messages)."""
+        return {
+            "keyring": f"OS keyring (service ccwrap, user {profile})",
+            "env": f"environment variable {self.arg}",
+            "cmd": f"output of the command {self.arg!r}",
+            "file": f"plain-text file {self.arg}",
+        }[self.kind]
+
+
+def mask(secret: str | None) -> str:
+    """``sk-ant-abc…wxyz`` → ``sk-…wxyz``; short secrets show nothing of themselves."""
+    if not secret:
+        return "(none)"
+    if len(secret) < 12:
+        return "…" * 3
+    prefix = secret[:3] if secret[:3].isascii() and secret[2] == "-" else ""
+    return f"{prefix}…{secret[-4:]}"
+
+
+def default_key_file(ctx: Context, profile: str) -> Path:
+    return ctx.paths.keys_dir / f"{profile}.key"
+
+
+class SecretStore:
+    def __init__(
+        self,
+        ctx: Context,
+        *,
+        keyring_backend: KeyringBackend | None = None,
+        keyring_timeout: float | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self._backend = keyring_backend
+        self._timeout = keyring_timeout
+        self._keyring: KeyringStore | None = None
+
+    @property
+    def keyring(self) -> KeyringStore:
+        if self._keyring is None:
+            from ccwrap.keyring_store import DEFAULT_TIMEOUT, KeyringStore
+
+            timeout = self._timeout
+            if timeout is None:
+                timeout = float(self.ctx.environ.get("CCWRAP_KEYRING_TIMEOUT", DEFAULT_TIMEOUT))
+            self._keyring = KeyringStore(self._backend, timeout=timeout)
+        return self._keyring
+
+    def read(self, profile: str, spec: str) -> str:
+        source = KeySource.parse(spec)
+        secret = self._read(profile, source)
+        if not secret:
+            raise KeyStoreError(
+                f"profile {profile!r} has no key in its store ({source.describe(profile)})",
+                hint=f"store one with: ccwrap setup {profile}",
+            )
+        return secret
+
+    def _read(self, profile: str, source: KeySource) -> str | None:
+        if source.kind == "keyring":
+            return self.keyring.get(profile)
+        if source.kind == "env":
+            return self.ctx.environ.get(source.arg)
+        if source.kind == "cmd":
+            return _run_command(profile, source.arg, self.ctx)
+        return _read_file(profile, Path(source.arg).expanduser())
+
+    def write(self, profile: str, spec: str, secret: str) -> None:
+        """Store ``secret`` where ``spec`` says; env and cmd sources are read-only."""
+        source = KeySource.parse(spec)
+        if source.kind == "keyring":
+            self.keyring.set(profile, secret)
+        elif source.kind == "file":
+            path = Path(source.arg).expanduser()
+            ensure_private_dir(path.parent)
+            atomic_write(path, secret.encode("utf-8"), mode=0o600)
+        else:
+            raise KeyStoreError(
+                f"ccwrap cannot store a key in {source.describe(profile)}",
+                hint="set it there yourself; ccwrap only reads it",
+            )
+
+    def delete(self, profile: str, spec: str) -> bool:
+        """Remove the stored key, if ccwrap stored it; True when something was removed."""
+        source = KeySource.parse(spec)
+        if source.kind == "keyring":
+            return self.keyring.delete(profile)
+        if source.kind == "file":
+            try:
+                Path(source.arg).expanduser().unlink()
+            except FileNotFoundError:
+                return False
+            return True
+        return False
+
+
+def _run_command(profile: str, command: str, ctx: Context) -> str:
+    try:
+        done = subprocess.run(  # noqa: S602 - the user's own command line, run as they wrote it
+            command,
+            shell=True,
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT,
+            env=dict(ctx.environ),
+            cwd=ctx.cwd,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise KeyStoreError(
+            f"the key command of profile {profile!r} did not finish within {COMMAND_TIMEOUT:g} s"
+        ) from exc
+    if done.returncode != 0:
+        # stderr, not stdout: stdout may hold (part of) a secret.
+        detail = done.stderr.strip().splitlines()[-1:] or [f"exit status {done.returncode}"]
+        raise KeyStoreError(
+            f"the key command of profile {profile!r} failed: {detail[0]}",
+            hint=f"run it yourself to see why: {command}",
+        )
+    return done.stdout.strip()
+
+
+def _read_file(profile: str, path: Path) -> str:
+    try:
+        mode = path.stat().st_mode
+        if os.name == "posix" and mode & 0o077:
+            raise KeyStoreError(
+                f"the key file of profile {profile!r} ({path}) is readable by others",
+                hint=f"chmod 600 {path}",
+            )
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError as exc:
+        raise KeyStoreError(f"the key file of profile {profile!r} does not exist: {path}") from exc
+    except OSError as exc:
+        raise KeyStoreError(f"cannot read the key file {path}: {exc.strerror}") from exc

@@ -1,0 +1,148 @@
+"""Every test runs in a world of its own: temporary HOME and CCWRAP_HOME, a scrubbed environment,
+and keyring's ``fail`` backend, so a forgotten injection fails loudly instead of touching the
+machine's real keychain, ~/.claude or rc files."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backends import fail
+
+from tests.gateway import TestGateway
+from tests.keyrings import MemoryKeyring
+
+REPO = Path(__file__).resolve().parent.parent
+SCRUBBED_PREFIXES = ("ANTHROPIC_", "CLAUDE_", "CCWRAP_", "ENABLE_PROMPT_CACHING", "API_TIMEOUT")
+SCRUBBED = {
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "no_proxy",
+    "DISABLE_PROMPT_CACHING",
+    "NODE_EXTRA_CA_CERTS",
+    "XDG_CONFIG_HOME",
+    "XDG_STATE_HOME",
+    "XDG_DATA_HOME",
+    "ZDOTDIR",
+    "DBUS_SESSION_BUS_ADDRESS",
+}
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require(available: bool, reason: str) -> None:
+    """Skip a tier whose real part is missing; under CI=true that is a failure instead."""
+    if available:
+        return
+    if in_ci():
+        pytest.fail(f"required under CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    for name in list(os.environ):
+        if name.startswith(SCRUBBED_PREFIXES) or name in SCRUBBED:
+            monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "home"
+    work = tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("CCWRAP_HOME", str(tmp_path / "ccwrap-home"))
+    # Never read the machine's /etc/claude-code/managed-settings.json.
+    monkeypatch.setenv("CCWRAP_MANAGED_SETTINGS", str(tmp_path / "managed-settings.json"))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.chdir(work)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield home
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    backend = MemoryKeyring()
+    MemoryKeyring.store.clear()
+    keyring.set_keyring(backend)
+    yield backend
+    MemoryKeyring.store.clear()
+
+
+@pytest.fixture
+def file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A keyring shared with subprocesses (``python -m ccwrap``) through a file."""
+    path = tmp_path / "test-keyring.json"
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.keyrings.FileKeyring")
+    monkeypatch.setenv("CCWRAP_TEST_KEYRING_FILE", str(path))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    from tests.keyrings import FileKeyring
+
+    keyring.set_keyring(FileKeyring())
+    return path
+
+
+@pytest.fixture
+def gateway() -> Iterator[TestGateway]:
+    with TestGateway() as server:
+        yield server
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+CliRunner = Callable[..., CliResult]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """Run ccwrap in-process through its real entry point (error boundary included)."""
+    from ccwrap.cli.app import main
+
+    def run(*args: str, input: str | None = None) -> CliResult:
+        capsys.readouterr()
+        monkeypatch.setattr(sys, "stdin", io.StringIO(input or ""))
+        with pytest.raises(SystemExit) as exited:
+            main(list(args))
+        out = capsys.readouterr()
+        code = exited.value.code
+        return CliResult(code if isinstance(code, int) else 1, out.out, out.err)
+
+    return run
+
+
+def claude_binary() -> Path | None:
+    """The pinned real claude that scripts/test installs into .cache/."""
+    from tests.claude_pin import pinned_claude
+
+    return pinned_claude()
+
+
+@pytest.fixture
+def real_claude() -> Path:
+    path = claude_binary()
+    require(path is not None, "the pinned claude is not installed (run scripts/test)")
+    assert path is not None
+    return path
+
+
+def have(command: str) -> bool:
+    return shutil.which(command) is not None
