@@ -6,6 +6,8 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from ccwrap.cli import key
+    from ccwrap.cli import key, profile, setup
 
+    setup.register(app)
+    profile.register(app)
     key.register(app)
