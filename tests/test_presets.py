@@ -14,7 +14,7 @@ GATEWAYS_MD = Path("/work/shared/gateways.md")
 
 def test_every_preset_url_is_already_normal() -> None:
     for preset in presets.PRESETS:
-        values = {name: "abc" for name in preset.fields}
+        values = dict.fromkeys(preset.fields, "abc")
         url = preset.url(values)
         assert normalize_base_url(url).url == url, preset.id
 

@@ -103,7 +103,8 @@ class SetupWizard:
         self.interactive = not request.yes
         existing = self._existing(request.name)
         preset, raw_url = self._endpoint(request, existing)
-        name = request.name or self._name(preset, raw_url)
+        url = self._url(raw_url) if raw_url is not None else None
+        name = request.name or self._name(preset, url)
         if existing is None:
             existing = self._existing(name)
         base = existing or Profile(name=name, base_url="https://placeholder.invalid")
@@ -111,8 +112,7 @@ class SetupWizard:
             base = self._preset_defaults(preset, base)
         flags = request.changes
         changes = replace(flags, headers=dict(flags.headers), env=dict(flags.env))
-        if raw_url is not None:
-            changes.base_url = self._url(raw_url)
+        changes.base_url = url
         changes.key = self._key_source(request, name, existing)
         self._auth(changes, base)
         self._models(changes, base)
