@@ -92,7 +92,9 @@ class SecretStore:
             timeout = self._timeout
             if timeout is None:
                 timeout = float(self.ctx.environ.get("CCWRAP_KEYRING_TIMEOUT", DEFAULT_TIMEOUT))
-            self._keyring = KeyringStore(self._backend, timeout=timeout)
+            self._keyring = KeyringStore(
+                self._backend, timeout=timeout, environ=self.ctx.environ, home=self.ctx.home
+            )
         return self._keyring
 
     def read(self, profile: str, spec: str) -> str:

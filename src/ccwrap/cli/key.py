@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
-from ccwrap.cli.common import Services, complete_profile
-from ccwrap.errors import UsageError
+from ccwrap.cli.common import complete_profile
+from ccwrap.cli.hot import print_key
 
 
 def register(app: typer.Typer) -> None:
@@ -21,13 +19,5 @@ def key(
     ),
 ) -> None:
     """Print a profile's key on stdout, and nothing else (for apiKeyHelper)."""
-    if sys.stdout.isatty() and not reveal:
-        raise UsageError(
-            "refusing to print a key to a terminal",
-            hint=f"ccwrap key {name} is meant for apiKeyHelper; add --reveal to see it",
-        )
-    services = Services.from_os()
-    profile = services.store.get(name)
-    secret = services.secrets.read(profile.name, profile.key)
-    sys.stdout.write(secret)
-    sys.stdout.flush()
+    # `ccwrap key NAME` usually arrives through cli.hot without Typer; both share print_key.
+    print_key(name, reveal=reveal)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from ccwrap import profile_ops
 from ccwrap.cli import profile_options as opt
 from ccwrap.cli.common import JsonOption, Services, complete_profile, info, print_json, warn
 from ccwrap.errors import UsageError
-from ccwrap.profile_ops import ProfileView
+
+if TYPE_CHECKING:
+    from ccwrap.profile_ops import ProfileView
 
 NAME = typer.Argument(..., help="Profile name.", autocompletion=complete_profile)
 UNSET_ENV = typer.Option(
@@ -36,6 +38,8 @@ def register(app: typer.Typer) -> None:
 
 def list_(json: bool = JsonOption) -> None:
     """List the profiles; the default one is marked with *."""
+    from ccwrap import profile_ops
+
     views = profile_ops.list_profiles(Services.from_os().store)
     if json:
         print_json([view.to_json() for view in views])
@@ -52,6 +56,8 @@ def list_(json: bool = JsonOption) -> None:
 
 def show(name: str = NAME, json: bool = JsonOption) -> None:
     """Show a profile, and where its key comes from (masked)."""
+    from ccwrap import profile_ops
+
     services = Services.from_os()
     view = profile_ops.show_profile(services.store, services.secrets, name)
     if json:
@@ -112,6 +118,8 @@ def edit(  # noqa: PLR0917 - one parameter per option
     description: str | None = DESCRIPTION,
 ) -> None:
     """Change a profile's fields (the key: ccwrap setup NAME)."""
+    from ccwrap import profile_ops
+
     changes = opt.changes_from_flags(
         url=url,
         auth=auth,
@@ -144,6 +152,8 @@ def remove(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask."),
 ) -> None:
     """Remove a profile and the key ccwrap stored for it."""
+    from ccwrap import profile_ops
+
     services = Services.from_os()
     profile = services.store.get(name)
     if not yes:
@@ -175,6 +185,8 @@ def export(
     fmt: str = typer.Option("toml", "--format", help="toml or json."),
 ) -> None:
     """Print a profile as TOML (or JSON) to share or back up; never contains a key."""
+    from ccwrap import profile_ops
+
     if fmt not in ("toml", "json"):
         raise UsageError(f"unknown format {fmt!r}", hint="use --format toml or --format json")
     sys.stdout.write(
@@ -189,6 +201,8 @@ def import_(
     force: bool = FORCE,
 ) -> None:
     """Add the profiles of an exported file (their keys: ccwrap setup NAME)."""
+    from ccwrap import profile_ops
+
     profiles = profile_ops.import_profiles(Services.from_os().store, file, force=force)
     for profile in profiles:
         info(f"imported profile {profile.name!r} ({profile.base_url})")

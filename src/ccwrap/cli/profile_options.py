@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from ccwrap.claude_env import parse_header
-from ccwrap.profile_ops import ProfileChanges, parse_assignment
+if TYPE_CHECKING:
+    from ccwrap.profile_ops import ProfileChanges
 
 URL = typer.Option(None, "--url", help="Gateway base URL (without /v1).")
 AUTH = typer.Option(None, "--auth", help="How the key is sent: bearer, x-api-key or none.")
@@ -69,6 +69,9 @@ def changes_from_flags(
     proxy: str | None,
     **extra: Any,
 ) -> ProfileChanges:
+    from ccwrap.claude_env import parse_header
+    from ccwrap.profile_ops import ProfileChanges, parse_assignment
+
     headers: dict[str, str] = {}
     for line in header or []:
         name, sep, value = line.partition(":")

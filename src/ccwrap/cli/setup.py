@@ -10,11 +10,11 @@ import typer
 
 from ccwrap.cli import profile_options as opt
 from ccwrap.cli.common import Services, complete_profile, info, stderr_console, warn
-from ccwrap.secrets import KeySource
-from ccwrap.setup_flow import SetupRequest, SetupResult, SetupWizard
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from ccwrap.setup_flow import SetupResult
 
 NAME = typer.Argument(
     None, help="Profile name (new: created; existing: edited).", autocompletion=complete_profile
@@ -58,6 +58,9 @@ def setup(  # noqa: PLR0917 - one parameter per option
     yes: bool = YES,
 ) -> None:
     """Create or edit a profile: gateway, key (hidden), options; checks the gateway live."""
+    # Imported here, not at the top: `ccwrap key` and `--version` load this module too.
+    from ccwrap.setup_flow import SetupRequest, SetupWizard
+
     request = SetupRequest(
         name=name,
         preset=preset,
@@ -93,6 +96,8 @@ def setup(  # noqa: PLR0917 - one parameter per option
 
 
 def render(result: SetupResult) -> None:
+    from ccwrap.secrets import KeySource
+
     for note in result.notes:
         info(note)
     for line in result.warnings:
