@@ -11,3 +11,6 @@ def register(app: typer.Typer) -> None:
     setup.register(app)
     profile.register(app)
     key.register(app)
+    from ccwrap.cli import run as run_command
+
+    run_command.register(app)
