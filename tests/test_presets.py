@@ -60,3 +60,10 @@ def test_unknown_preset_lists_the_known_ones() -> None:
     with pytest.raises(ConfigError) as caught:
         presets.get("nope")
     assert "aiohub" in (caught.value.hint or "")
+
+
+def test_readme_presets_table_is_current() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert presets.markdown_table() in readme, (
+        "regenerate: python -c 'from ccwrap.presets import markdown_table; print(markdown_table())'"
+    )

@@ -266,3 +266,19 @@ def get(preset_id: str) -> Preset:
             f"no preset named {preset_id!r}",
             hint=f"presets: {', '.join(BY_ID)}; or give the URL with --url",
         ) from None
+
+
+def markdown_table() -> str:
+    """The presets as the README's table (a test keeps the README in step with this data)."""
+    lines = ["| preset | base URL | auth | source | notes |", "|---|---|---|---|---|"]
+    for preset in PRESETS:
+        extra = [f"`{name}={value}`" for name, value in preset.env.items()]
+        if preset.cache_1h:
+            extra.insert(0, "1h cache on")
+        if not preset.attribution_header:
+            extra.insert(1 if preset.cache_1h else 0, "attribution header off")
+        notes = "; ".join(filter(None, [preset.notes, "sets " + ", ".join(extra) if extra else ""]))
+        lines.append(
+            f"| `{preset.id}` | `{preset.base_url}` | {preset.auth} | {preset.source} | {notes} |"
+        )
+    return "\n".join(lines) + "\n"
