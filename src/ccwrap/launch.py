@@ -29,7 +29,6 @@ import contextlib
 import json
 import os
 import re
-import secrets
 import shlex
 import shutil
 import signal
@@ -567,7 +566,7 @@ def _run_cleanup(callbacks: Iterable[Callable[[], None]]) -> None:
 def write_settings_file(run_dir: Path, settings: Mapping[str, Any]) -> Path:
     """A 0600 file (created so, never chmod-ed) named after this process, for the sweep."""
     ensure_private_dir(run_dir)
-    path = run_dir / f"{SETTINGS_PREFIX}{os.getpid()}-{secrets.token_hex(4)}.json"
+    path = run_dir / f"{SETTINGS_PREFIX}{os.getpid()}-{os.urandom(4).hex()}.json"
     data = json.dumps(settings, indent=2, ensure_ascii=False).encode("utf-8")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(path, flags, 0o600)

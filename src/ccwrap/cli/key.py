@@ -1,13 +1,15 @@
-"""``ccwrap key NAME``: the profile's key on stdout, for Claude Code's apiKeyHelper."""
+"""``ccwrap key NAME``: the profile's key on stdout, for Claude Code's apiKeyHelper.
+
+Its plain form is parsed by ``cli.hot`` without Typer (it runs at every apiKeyHelper refresh);
+this Typer command serves ``--help`` and completion and runs the same code.
+"""
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
-from ccwrap.cli.common import Services, complete_profile
-from ccwrap.errors import UsageError
+from ccwrap.cli import hot
+from ccwrap.cli.common import complete_profile
 
 
 def register(app: typer.Typer) -> None:
@@ -21,13 +23,4 @@ def key(
     ),
 ) -> None:
     """Print a profile's key on stdout, and nothing else (for apiKeyHelper)."""
-    if sys.stdout.isatty() and not reveal:
-        raise UsageError(
-            "refusing to print a key to a terminal",
-            hint=f"ccwrap key {name} is meant for apiKeyHelper; add --reveal to see it",
-        )
-    services = Services.from_os()
-    profile = services.store.get(name)
-    secret = services.secrets.read(profile.name, profile.key)
-    sys.stdout.write(secret)
-    sys.stdout.flush()
+    hot.key(name, reveal)
