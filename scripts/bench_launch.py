@@ -80,6 +80,9 @@ def unlock_secret_service(env: dict[str, str]) -> bool:
 def setup(root: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "CCWRAP_"))}
     env.update(HOME=str(root / "home"), CCWRAP_HOME=str(root / "ccwrap"))
+    # An installed ccwrap has its .pyc files (pip compiles them); without them every run would
+    # compile ccwrap's modules again and measure the compiler.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     (root / "home").mkdir()
     (root / "ccwrap").mkdir(mode=0o700)
     standin = root / "claude"
@@ -130,7 +133,11 @@ def main() -> None:
         if keyring_ok:
             commands["ccwrap key (Secret Service)"] = [str(CCWRAP), "key", "ring"]
         result = medians(commands, env, options.runs)
-    print(f"medians of {options.runs} alternating runs (ms), python {sys.version.split()[0]}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"medians of {options.runs} alternating runs (ms), python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} CPUs, load average {load:.2f} at the end"
+    )
     for name, value in result.items():
         print(f"  {name:<32} {value:7.1f}")
     added = result["ccwrap run (exec stand-in)"] - result["stand-in claude directly"]
