@@ -9,6 +9,6 @@ def register(app: typer.Typer) -> None:
     from ccwrap.cli import key
 
     key.register(app)
-    from ccwrap.cli import run as run_command
+    from ccwrap.cli import run as run_cli
 
-    run_command.register(app)
+    run_cli.register(app)
