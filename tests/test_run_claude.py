@@ -279,3 +279,27 @@ def test_interactive_claude_in_a_terminal(
         finally:
             child.close(force=True)
         assert (child.exitstatus, child.signalstatus) == (0, None)
+
+
+@pytest.mark.claude
+def test_without_the_empty_credentials_a_stale_export_would_win(
+    real_claude: Path, claude_world: Callable[[Path], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why launch_plan sets both credential variables to "": the client prefers an exported
+    ANTHROPIC_AUTH_TOKEN to apiKeyHelper for ``authorization`` (claude-code-facts.md). Measured
+    here without ccwrap, so a client that changes this shows up by name."""
+    claude_world(real_claude)
+    monkeypatch.setenv("ANTHROPIC_AUTH_TOKEN", STALE_KEY)
+    with TestGateway() as gateway:
+        settings = {"env": {"ANTHROPIC_BASE_URL": gateway.url}, "apiKeyHelper": f"echo {KEY}"}
+        done = subprocess.run(
+            [str(real_claude), "--settings", json.dumps(settings), "-p", "ping"],
+            capture_output=True,
+            text=True,
+            timeout=90,
+            stdin=subprocess.DEVNULL,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        request = gateway.messages()[0]
+        assert request.headers["authorization"] == f"Bearer {STALE_KEY}"
+        assert request.headers["x-api-key"] == KEY
