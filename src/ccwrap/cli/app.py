@@ -28,8 +28,7 @@ def _version(value: bool) -> None:
 
 
 def build_app() -> typer.Typer:
-    # Imported here: the hot paths (cli.hot) never need Typer.
-    import typer
+    import typer  # lazily: `run` and `key` (cli.hot) never import it
 
     app = typer.Typer(
         name="ccwrap",
@@ -67,11 +66,13 @@ def main(argv: list[str] | None = None) -> NoReturn:
     try:
         from ccwrap.cli import hot
 
-        if not hot.dispatch(sys.argv[1:] if argv is None else list(argv)):
-            build_app()(args=argv, prog_name="ccwrap")
+        command = hot.parse(sys.argv[1:] if argv is None else argv)
+        if command is not None:
+            sys.exit(command())
+        build_app()(args=argv, prog_name="ccwrap")
     except CcwrapError as exc:
         if debug:
-            import traceback
+            import traceback  # lazily: ~7 ms that only --debug needs
 
             traceback.print_exc()
         report(exc)

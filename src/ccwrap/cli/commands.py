@@ -11,6 +11,6 @@ def register(app: typer.Typer) -> None:
     setup.register(app)
     profile.register(app)
     key.register(app)
-    from ccwrap.cli import run as run_command
+    from ccwrap.cli import run as run_cli
 
-    run_command.register(app)
+    run_cli.register(app)
