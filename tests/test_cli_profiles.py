@@ -164,7 +164,9 @@ def test_show_says_where_the_key_comes_from_masked(
 
 def test_show_reports_an_unreadable_key(cli: CliRunner, memory_keyring: MemoryKeyring) -> None:
     setup_work(cli)
-    keyring.set_keyring(__import__("keyring.backends.fail", fromlist=["Keyring"]).Keyring())
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())
     result = cli("profile", "show", "work", "--json")
     assert result.exit_code == 0
     status = json.loads(result.stdout)["key_status"]
@@ -282,3 +284,16 @@ def test_key_errors_go_to_stderr_only(cli: CliRunner, memory_keyring: MemoryKeyr
     assert missing.exit_code == 4
     assert missing.stdout == ""
     assert "environment variable GW_TEST_KEY" in missing.stderr
+
+
+def test_remove_still_removes_the_profile_when_the_keyring_is_gone(
+    cli: CliRunner, memory_keyring: MemoryKeyring, config_file: Path
+) -> None:
+    setup_work(cli)
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())
+    result = cli("profile", "remove", "work", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert "its key could not be removed: no OS keyring" in result.stderr
+    assert "work" not in tomllib.loads(config_file.read_text()).get("profiles", {})
