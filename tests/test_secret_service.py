@@ -152,3 +152,22 @@ def test_no_keyring_at_all_is_a_clean_error(session_env: dict[str, str]) -> None
     assert "Traceback" not in done.stderr
     assert KEY not in done.stderr
     assert time.monotonic() - started < TIMEOUT / 2
+
+
+def test_reading_takes_the_direct_path_without_importing_keyring(
+    session_env: dict[str, str],
+) -> None:
+    probe = (
+        "import sys\n"
+        "from ccwrap.cli.app import main\n"
+        "try:\n"
+        "    main(['key', 'work'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "sys.stderr.write('keyring loaded: %s' % ('keyring' in sys.modules))\n"
+    )
+    script = SETUP + f"{PY} -c {shlex.quote(probe)}\n"
+    done = in_session(session_env, script)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == KEY
+    assert "keyring loaded: False" in done.stderr
