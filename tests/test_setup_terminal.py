@@ -141,3 +141,15 @@ def test_ctrl_c_half_way_saves_nothing(file_keyring: Path, stop_at: str) -> None
     assert "Traceback" not in transcript.getvalue()
     assert saved_profiles() == {}
     assert not file_keyring.exists() or json.loads(file_keyring.read_text()) == {}
+
+
+def test_key_stdin_on_a_terminal_is_not_echoed(file_keyring: Path) -> None:
+    child, transcript = spawn(
+        "w", "--url", "https://gw.example.com", "--key-stdin", "--yes", "--no-check"
+    )
+    answer(child, "API key (hidden)", KEY)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, transcript.getvalue()
+    assert KEY not in transcript.getvalue()
+    assert json.loads(file_keyring.read_text()) == {"ccwrap/w": KEY}

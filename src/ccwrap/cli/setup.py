@@ -65,7 +65,7 @@ def setup(  # noqa: PLR0917 - one parameter per option
         name=name,
         preset=preset,
         url=url,
-        secret=sys.stdin.read() if key_stdin else None,
+        secret=read_key_stdin() if key_stdin else None,
         key_source=key_source,
         insecure_storage=insecure_storage,
         changes=opt.changes_from_flags(
@@ -93,6 +93,15 @@ def setup(  # noqa: PLR0917 - one parameter per option
     services = Services.from_os()
     result = SetupWizard(services.store, services.secrets, TerminalAsker()).run(request)
     render(result)
+
+
+def read_key_stdin() -> str:
+    """The key from standard input; typed on a terminal, it is not echoed."""
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass("API key (hidden): ")
+    return sys.stdin.read()
 
 
 def render(result: SetupResult) -> None:
