@@ -28,7 +28,7 @@ def _version(value: bool) -> None:
 
 
 def build_app() -> typer.Typer:
-    import typer  # lazily: `run` and `key` (cli.hot) never import it
+    import typer  # lazily: the hot paths (cli.hot) never import it
 
     app = typer.Typer(
         name="ccwrap",

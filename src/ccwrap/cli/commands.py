@@ -6,8 +6,10 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from ccwrap.cli import key
+    from ccwrap.cli import key, profile, setup
 
+    setup.register(app)
+    profile.register(app)
     key.register(app)
     from ccwrap.cli import run as run_cli
 
