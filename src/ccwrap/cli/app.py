@@ -26,9 +26,9 @@ def _version(value: bool) -> None:
 
 
 def build_app() -> typer.Typer:
-    from ccwrap.cli import fastparams
+    from ccwrap.cli import fastpath
 
-    fastparams.install()  # no pydantic import on the hot paths (completion, run, key)
+    fastpath.install()  # neither pydantic nor rich on the hot paths (completion, run, key)
     app = typer.Typer(
         name="ccwrap",
         help="Point Claude Code at any Anthropic-compatible gateway.",

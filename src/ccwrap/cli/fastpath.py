@@ -1,11 +1,17 @@
-"""Keep pydantic off the hot paths (completion, ``run``, ``key``).
+"""Keep pydantic and rich off the hot paths (completion, ``run``, ``key``).
 
 Typer (0.2x) coerces every parameter value through a pydantic ``TypeAdapter``, and building the
 first one imports pydantic: about 80 ms, paid on every TAB (the root's ``--install-completion``
 default, None, is enough to trigger it). For the values ccwrap's hot paths see (a missing value, a
 plain ``str``, a ``list[str]``), pydantic would hand the value back unchanged, so we do that
-directly and leave every other value to Typer. Measured in docs/benchmarks.md ("Completion");
-``tests/test_completion.py`` fails if pydantic comes back on the completion path.
+directly and leave every other value to Typer.
+
+Completing a command or option name in zsh, fish or PowerShell sends its help text through
+``rich_utils`` (another 75 ms) only to strip rich markup, which ccwrap's help texts do not use;
+Typer itself passes the text through unchanged when rich is not installed, and so do we.
+
+Measured in docs/benchmarks.md ("Completion"); ``tests/test_completion.py`` fails if pydantic or
+rich come back on the completion path.
 """
 
 from __future__ import annotations
@@ -17,6 +23,22 @@ from typer import _click
 
 
 def install() -> None:
+    _plain_completion_help()
+    _coerce_plain_values()
+
+
+def _plain_completion_help() -> None:
+    import typer._completion_classes as classes
+
+    if hasattr(classes, "_sanitize_help_text"):
+        classes._sanitize_help_text = _plain_text
+
+
+def _plain_text(text: str) -> str:
+    return text
+
+
+def _coerce_plain_values() -> None:
     parameter = getattr(typer.core, "_TyperParameter", None)
     original = getattr(parameter, "process_value", None)
     if parameter is None or original is None or getattr(original, "_ccwrap_fast", False):
