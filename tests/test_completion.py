@@ -47,7 +47,7 @@ def two_profiles() -> None:
 @pytest.mark.usefixtures("two_profiles")
 def test_completing_a_profile_imports_neither_pydantic_nor_rich() -> None:
     out, heavy = complete(
-        _CCWRAP_COMPLETE="complete_bash", COMP_WORDS="ccwrap env --profile ", COMP_CWORD="3"
+        _CCWRAP_COMPLETE="complete_bash", COMP_WORDS="ccwrap run --profile ", COMP_CWORD="3"
     )
     assert out.split() == ["home", "work"]
     assert heavy == ""

@@ -12,7 +12,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -95,27 +94,25 @@ def profiles(monkeypatch: pytest.MonkeyPatch) -> ProfileStore:
 
 
 @pytest.fixture
-def stub_ccwrap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A stand-in ``ccwrap`` first on PATH that records its argv as JSON."""
-    bin_dir = tmp_path / "stub-bin"
-    bin_dir.mkdir()
-    log = tmp_path / "argv.json"
-    stub = bin_dir / "ccwrap"
-    stub.write_text(
-        f"#!{sys.executable}\n"
-        "import json, os, sys\n"
-        "with open(os.environ['STUB_LOG'], 'w', encoding='utf-8') as f:\n"
-        "    json.dump(sys.argv[1:], f)\n"
-    )
-    stub.chmod(0o755)
-    monkeypatch.setenv("STUB_LOG", str(log))
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    yield log
+def standin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ccwrap_on_path: Path) -> Path:
+    """The real ``ccwrap run`` launching a stand-in claude that records its argv."""
+    from tests import standin_claude
+
+    monkeypatch.setenv("CCWRAP_CLAUDE", str(standin_claude.install(tmp_path)))
+    record = tmp_path / "record.json"
+    monkeypatch.setenv("STANDIN_RECORD", str(record))
+    return record
+
+
+def claude_args(record: Path) -> list[str]:
+    argv: list[str] = json.loads(record.read_text(encoding="utf-8"))["argv"]
+    assert argv[0] == "--settings"  # ccwrap run's own, then the user's arguments untouched
+    return argv[2:]
 
 
 @pytest.mark.parametrize("shell", SHELL_NAMES)
 def test_alias_passes_arguments_exactly(
-    shell: str, cli: CliRunner, profiles: ProfileStore, stub_ccwrap: Path, isolated: Path
+    shell: str, cli: CliRunner, profiles: ProfileStore, standin: Path, isolated: Path
 ) -> None:
     need(shell)
     added = cli("alias", "add", "mycc", "--profile", "work", "--shell", shell)
@@ -127,24 +124,31 @@ def test_alias_passes_arguments_exactly(
     }[shell]
     call = "mycc $argv" if shell == "fish" else 'mycc "$@"'
     run_in(shell, f"source {rc}; {call}", *NASTY_ARGS)
-    assert json.loads(stub_ccwrap.read_text(encoding="utf-8")) == [
-        "run",
-        "--profile",
-        "work",
-        "--",
-        *NASTY_ARGS,
-    ]
+    assert claude_args(standin) == NASTY_ARGS
+    settings = json.loads(json.loads(standin.read_text())["argv"][1])
+    assert settings["env"]["ANTHROPIC_BASE_URL"] == "https://gw.example.com"
+
+
+@pytest.mark.parametrize("shell", SHELL_NAMES)
+def test_alias_passes_claudes_exit_code(
+    shell: str, cli: CliRunner, profiles: ProfileStore, standin: Path, isolated: Path
+) -> None:
+    need(shell)
+    cli("alias", "add", "mycc", "--profile", "home", "--shell", shell, "--rc", str(isolated / "rc"))
+    status = "$status" if shell == "fish" else "$?"
+    env = {**os.environ, "STANDIN_MODE": "exit:7"}
+    assert run_in(shell, f"source {isolated / 'rc'}; mycc -p hi; echo {status}", env=env) == "7\n"
 
 
 def test_fish_autoloads_the_alias(
-    cli: CliRunner, profiles: ProfileStore, stub_ccwrap: Path, isolated: Path
+    cli: CliRunner, profiles: ProfileStore, standin: Path, isolated: Path
 ) -> None:
     """fish finds functions/NAME.fish by itself: no `source` needed in a new fish."""
     need("fish")
     cli("alias", "add", "mycc", "--profile", "home", "--shell", "fish")
     functions = isolated / ".config/fish/functions"
     run_in("fish", f"set fish_function_path {functions} $fish_function_path; mycc 'a b'")
-    assert json.loads(stub_ccwrap.read_text()) == ["run", "--profile", "home", "--", "a b"]
+    assert claude_args(standin) == ["a b"]
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh"])
@@ -260,6 +264,7 @@ def test_profile_names_complete(
     shell: str, cli: CliRunner, profiles: ProfileStore, ccwrap_on_path: Path
 ) -> None:
     need(shell)
+    assert completions(shell, "ccwrap run --profile ") == ["home", "work", "work-eu"]
     assert completions(shell, "ccwrap env --profile ") == ["home", "work", "work-eu"]
     assert completions(shell, "ccwrap env --profile wo") == ["work", "work-eu"]
     assert completions(shell, "ccwrap key h") == ["home"]

@@ -9,4 +9,7 @@ def register(app: typer.Typer) -> None:
     from ccwrap.cli import key, shell
 
     key.register(app)
+    from ccwrap.cli import run as run_command
+
+    run_command.register(app)
     shell.register(app)
