@@ -85,7 +85,13 @@ def test_alias_in_a_chosen_file(cli: CliRunner, store: ProfileStore, isolated: P
         cli("alias", "add", "cw", "-p", "home", "--shell", "bash", "--rc", str(rc)).exit_code == 0
     )
     assert "ccwrap alias cw" in rc.read_text()
-    assert cli("alias", "remove", "cw", "--rc", str(rc)).exit_code == 0
+    assert cli("alias", "add", "cz", "-p", "home", "--shell", "zsh", "--rc", str(rc)).exit_code == 0
+    # ccwrap remembers the file: list and remove find aliases there without --rc.
+    listed = json.loads(cli("alias", "list", "--json").stdout)
+    assert [(a["name"], a["file"]) for a in listed] == [("cw", str(rc)), ("cz", str(rc))]
+    assert cli_shell.complete_alias("c") == ["cw", "cz"]
+    assert cli("alias", "remove", "cw").exit_code == 0
+    assert cli("alias", "remove", "cz", "--rc", str(rc)).exit_code == 0
     assert rc.read_text() == ""
 
 

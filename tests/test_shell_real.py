@@ -15,9 +15,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ccwrap.paths import Context
 from ccwrap.profiles import Profile, ProfileStore
+from ccwrap.shell import quote
 from tests.conftest import REPO, CliRunner, require
 
 pytestmark = pytest.mark.shells
@@ -60,10 +63,11 @@ def run_in(shell: str, script: str, *args: str, env: dict[str, str] | None = Non
         "fish": [need("fish"), "--no-config", "-c", script, "--"],
     }[shell]
     done = subprocess.run(
-        [*command, *args], capture_output=True, text=True, env=env or dict(os.environ), timeout=60
+        [*command, *args], capture_output=True, env=env or dict(os.environ), timeout=60
     )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    # Not text mode: its universal newlines would turn a "\r" the shell printed into "\n".
+    return done.stdout.decode("utf-8", "surrogateescape")
 
 
 @pytest.fixture
@@ -286,3 +290,20 @@ def test_commands_complete(shell: str, ccwrap_on_path: Path) -> None:
     need(shell)
     offered = completions(shell, "ccwrap al")
     assert offered == ["alias"]
+
+
+# --- quoting, checked by the shells themselves ------------------------------------------------
+
+env_value = st.text(st.characters(blacklist_characters="\0", blacklist_categories=("Cs",)))
+
+
+@pytest.mark.parametrize("shell", SHELL_NAMES)
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(values=st.lists(env_value, min_size=1, max_size=12))
+def test_quote_gives_each_value_back_exactly(shell: str, values: list[str]) -> None:
+    need(shell)
+    words = " ".join(quote(shell, value) for value in values)  # type: ignore[arg-type]
+    out = run_in(shell, f"printf '%s\\0' {words}")
+    assert out.split("\0")[:-1] == values

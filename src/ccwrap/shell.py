@@ -427,6 +427,8 @@ def add_alias(
         "unchanged" if new == text else "updated" if ours else "added"
     )
     backup = None if action == "unchanged" else _write(ctx, path, new)
+    if rc is not None:
+        _remember(ctx, shell, path)
     return AliasChange(name, shell, path, action, backup, reload_command(shell, path, ctx.home))
 
 
@@ -448,7 +450,7 @@ def remove_alias(
     elif in_shell is not None:
         candidates = [(in_shell, default_rc(ctx, in_shell, name))]
     else:
-        candidates = [(s, default_rc(ctx, s, name)) for s in SHELLS]
+        candidates = [(s, default_rc(ctx, s, name)) for s in SHELLS] + remembered(ctx)
     changes = []
     for candidate_shell, path in candidates:
         text = _read(path)
@@ -490,6 +492,7 @@ def known_files(ctx: Context) -> Iterator[tuple[Shell, Path]]:
         for path in sorted(functions.glob("*.fish")):
             yield "fish", path
     yield "powershell", powershell_profile(ctx)
+    yield from remembered(ctx)
 
 
 def list_aliases(ctx: Context) -> list[AliasEntry]:
@@ -501,6 +504,29 @@ def list_aliases(ctx: Context) -> list[AliasEntry]:
             for block in find_blocks(text, str(path))
         ]
     return entries
+
+
+def remembered_path(ctx: Context) -> Path:
+    return ctx.paths.state_dir / "alias-files"
+
+
+def remembered(ctx: Context) -> list[tuple[Shell, Path]]:
+    """Files given with ``--rc``, so that ``list`` and ``remove`` find their aliases too."""
+    entries: list[tuple[Shell, Path]] = []
+    for line in _read(remembered_path(ctx)).splitlines():
+        shell, _, path = line.partition("\t")
+        if shell in SHELLS and path:
+            entries.append((parse_shell(shell), Path(path)))
+    return entries
+
+
+def _remember(ctx: Context, shell: Shell, path: Path) -> None:
+    entries = remembered(ctx)
+    if (shell, path) in entries or path in {p for _, p in known_files(ctx)}:
+        return
+    lines = [f"{s}\t{p}" for s, p in [*entries, (shell, path)]]
+    ensure_private_dir(ctx.paths.state_dir)
+    atomic_write(remembered_path(ctx), ("\n".join(lines) + "\n").encode(), mode=0o600)
 
 
 # --- file I/O ------------------------------------------------------------------------------------
