@@ -307,3 +307,41 @@ def test_quote_gives_each_value_back_exactly(shell: str, values: list[str]) -> N
     words = " ".join(quote(shell, value) for value in values)  # type: ignore[arg-type]
     out = run_in(shell, f"printf '%s\\0' {words}")
     assert out.split("\0")[:-1] == values
+
+
+ZPTY_SCRIPT = r"""
+zmodload zsh/zpty
+zpty -b z 'zsh -f -i'
+zpty -w z "PS1='%% '; autoload -Uz compinit; compinit -u -d $ZCOMPDUMP; source $SCRIPT"
+zpty -w z "zstyle ':completion:*' list-prompt ''; zstyle ':completion:*' menu no"
+zpty -n -w z "$LINE"$'\t'
+seen=""
+deadline=$(( SECONDS + 30 ))
+while (( SECONDS < deadline )); do
+    if zpty -r -t z chunk; then
+        seen+=$chunk
+        [[ $seen == *"$EXPECT"* ]] && break
+    else
+        sleep 0.1
+    fi
+done
+zpty -d z
+print -r -- "$seen"
+"""
+
+
+def test_zsh_completes_profiles_in_a_real_terminal(
+    profiles: ProfileStore, ccwrap_on_path: Path, tmp_path: Path
+) -> None:
+    """zsh's own completion system (compinit, _arguments, the listing) in a pseudo-terminal."""
+    need("zsh")
+    env = {
+        **os.environ,
+        "ZCOMPDUMP": str(tmp_path / "zcompdump"),
+        "SCRIPT": str(REPO / "completions" / "_ccwrap"),
+        "LINE": "ccwrap run --profile ",
+        "EXPECT": "work-eu",
+    }
+    screen = run_in("zsh", ZPTY_SCRIPT, env=env)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen)
+    assert re.search(r"^home\s+work\s+work-eu\s*$", text.replace("\r", "\n"), re.MULTILINE), text
