@@ -319,3 +319,24 @@ def test_atomic_write_keeps_or_defaults_the_mode(tmp_path: Path) -> None:
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o640
     atomic_write(fresh, b"z")
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(
+    ("shell_name", "rc_name", "definition"),
+    [
+        ("bash", ".bashrc", "alias mycc='claude --model x'"),
+        ("bash", ".bashrc", "mycc() { claude; }"),
+        ("zsh", ".zshrc", "  function mycc {\n  claude\n}"),
+        ("fish", "config.fish", "alias mycc 'claude'"),
+        ("powershell", "profile.ps1", "Set-Alias -Name MYCC -Value claude"),
+    ],
+)
+def test_the_users_own_definition_in_the_file_is_not_shadowed(
+    tmp_path: Path, shell_name: shell.Shell, rc_name: str, definition: str
+) -> None:
+    rc = tmp_path / rc_name
+    rc.write_text(f"# mine\n{definition}\n")
+    with pytest.raises(UsageError, match=f"the alias or function 'mycc' defined in {rc}"):
+        shell.add_alias(make_ctx(tmp_path), "mycc", "work", shell_name, rc=rc)
+    assert rc.read_text() == f"# mine\n{definition}\n"
+    shell.add_alias(make_ctx(tmp_path), "mycc2", "work", shell_name, rc=rc)  # another name is fine

@@ -419,9 +419,7 @@ def add_alias(
     text = _read(path)
     ours = any(block.name == name for block in find_blocks(text, str(path)))
     if not force:
-        # A fish function file that is not ours is the user's own function of that name.
-        taken = f"the fish function in {path}" if shell == "fish" and text and not ours else None
-        _refuse_shadowing(name, taken or shadowed(ctx, name, shell))
+        _refuse_shadowing(name, _defined_in(text, name, shell, path) or shadowed(ctx, name, shell))
     new = add_block(text, name, render_block(shell, name, profile, newline_of(text)))
     action: Literal["added", "updated", "unchanged"] = (
         "unchanged" if new == text else "updated" if ours else "added"
@@ -430,6 +428,24 @@ def add_alias(
     if rc is not None:
         _remember(ctx, shell, path)
     return AliasChange(name, shell, path, action, backup, reload_command(shell, path, ctx.home))
+
+
+def _defined_in(text: str, name: str, shell: Shell, path: Path) -> str | None:
+    """The user's own alias or function of that name in the file, outside ccwrap's blocks."""
+    for block in reversed(find_blocks(text, str(path))):
+        text = text[: block.start] + text[block.end :]
+    if shell == "fish" and path.name == f"{name}.fish":
+        # functions/NAME.fish holding anything but ccwrap's block is the user's own function.
+        return f"the fish function in {path}" if text.strip() else None
+    n = re.escape(name)
+    definition = {
+        "fish": rf"^\s*(function\s+{n}\b|alias\s+{n}[= ])",
+        "powershell": rf"^\s*(function\s+{n}\b|(Set|New)-Alias\s+(-Name\s+)?{n}\b)",
+    }.get(shell, rf"^\s*(alias\s+{n}=|function\s+{n}\b|{n}\s*\(\s*\))")
+    flags = re.MULTILINE | (re.IGNORECASE if shell == "powershell" else 0)
+    if re.search(definition, text, flags):
+        return f"the alias or function {name!r} defined in {path}"
+    return None
 
 
 def _refuse_shadowing(name: str, what: str | None) -> None:
