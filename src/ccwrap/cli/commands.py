@@ -6,11 +6,11 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from ccwrap.cli import key, profile, setup
+    from ccwrap.cli import key, profile, setup, shell
+    from ccwrap.cli import run as run_cli
 
     setup.register(app)
     profile.register(app)
     key.register(app)
-    from ccwrap.cli import run as run_cli
-
     run_cli.register(app)
+    shell.register(app)
