@@ -120,6 +120,8 @@ def _layout(text: str, obj: ObjectSpan) -> tuple[str, str]:
         separator = between[between.index(",") + 1 :]
     else:
         separator = text[obj.start + 1 : last.key_start]
+        if not separator and colon.endswith(" "):
+            separator = " "  # {"a": 1} reads best as {"a": 1, "b": 2}
     return separator, colon
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -256,8 +257,11 @@ def apply(text: str | None, desired: dict[Slot, Any], ownership: Ownership) -> E
     return Edit(_finish(doc, owned), owned, conflicts)
 
 
-def clear(text: str | None, ownership: Ownership, *, force: bool = False) -> Edit:
-    """Take back what ccwrap wrote; values changed since are left unless ``force``."""
+def clear(
+    text: str | None, ownership: Ownership, *, force: bool | Collection[Slot] = False
+) -> Edit:
+    """Take back what ccwrap wrote; values changed since are left unless ``force`` (all, or the
+    slots it names)."""
     owned = ownership.copy()
     if text is None:  # the file is gone: nothing left to take back
         return Edit(None, Ownership())
@@ -270,7 +274,7 @@ def clear(text: str | None, ownership: Ownership, *, force: bool = False) -> Edi
             continue
         if not mine.holds(current):
             conflicts.append(Conflict(slot, "changed", current, None))
-            if not force:
+            if not (force is True or (not isinstance(force, bool) and slot in force)):
                 continue
         doc.restore(slot, mine.previous, owned)
     doc.drop_created_env(owned)

@@ -9,3 +9,6 @@ def register(app: typer.Typer) -> None:
     from ccwrap.cli import key
 
     key.register(app)
+    from ccwrap.cli import settings
+
+    settings.register(app)
