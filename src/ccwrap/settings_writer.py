@@ -63,6 +63,15 @@ class SettingsConflict(SettingsError):
         self.conflicts = conflicts
 
 
+def check_plaintext_scope(scope: WritableScope) -> None:
+    if scope == "project":
+        raise SettingsError(
+            "refusing to write a key into the project settings: .claude/settings.json is shared "
+            "through git",
+            hint="leave out --plaintext-key (apiKeyHelper fetches the key), or use --scope local",
+        )
+
+
 def desired_settings(
     profile: Profile,
     scope: WritableScope,
@@ -72,12 +81,8 @@ def desired_settings(
 ) -> dict[Slot, Any]:
     """What ``settings apply`` writes: the profile's env and, unless the key goes in plain text,
     ``apiKeyHelper`` so that no key is ever written."""
-    if scope == "project" and plaintext_key is not None:
-        raise SettingsError(
-            "refusing to write a key into the project settings: .claude/settings.json is shared "
-            "through git",
-            hint="leave out --plaintext-key (apiKeyHelper fetches the key), or use --scope local",
-        )
+    if plaintext_key is not None:
+        check_plaintext_scope(scope)
     env = profile_env(profile, key=plaintext_key)
     secret = sorted(k for k, v in env.items() if v and k in SECRET_VARIABLES)
     if scope == "project" and secret:

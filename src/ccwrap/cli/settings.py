@@ -101,16 +101,15 @@ def apply(  # noqa: PLR0917 -- Typer maps parameters to options
     ),
 ) -> None:
     """Write a profile's env and apiKeyHelper into a Claude Code settings file."""
-    from ccwrap.settings_writer import desired_settings
+    from ccwrap.settings_writer import check_plaintext_scope, desired_settings
 
     services = Services.from_os()
     profile = services.store.get(name)
     key = None
-    if plaintext_key and scope is not ScopeChoice.project:
+    if plaintext_key:
+        check_plaintext_scope(scope.value)
         key = services.secrets.read(profile.name, profile.key)
     desired = desired_settings(profile, scope.value, plaintext_key=key)
-    if plaintext_key and key is None:  # project scope: desired_settings refused already
-        raise SettingsError("--plaintext-key needs a key")  # pragma: no cover
     writer = _writer(scope)
     preview = writer.preview_apply(desired)
     if dry_run:
