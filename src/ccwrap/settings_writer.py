@@ -271,7 +271,10 @@ class SettingsWriter:
         return last
 
     def _plan(self, planner: Planner) -> tuple[Change, FileState]:
+        # Leftovers of a writer killed mid-write, here and in ccwrap's own folders.
         sweep_temp_files(Path(os.path.realpath(self.path)).parent)
+        sweep_temp_files(self.states.folder)
+        sweep_temp_files(self.states.backups / _slug(self.path))
         before = read_bytes(self.path)
         text = _decode(self.path, before)
         state = self.state(before)
