@@ -123,9 +123,9 @@ def apply(  # noqa: PLR0917 -- Typer maps parameters to options
         _warn_plaintext(change)
 
 
-def use(name: str = NameArgument, force: bool = ForceOption) -> None:
+def use(name: str = NameArgument, dry_run: bool = DryRunOption, force: bool = ForceOption) -> None:
     """Apply a profile to the user settings (~/.claude/settings.json): plain `claude` uses it."""
-    apply(name, ScopeChoice.user, dry_run=False, yes=False, force=force, plaintext_key=False)
+    apply(name, ScopeChoice.user, dry_run=dry_run, yes=False, force=force, plaintext_key=False)
 
 
 def _approve(preview: Change, force: bool) -> list[Conflict] | bool:
