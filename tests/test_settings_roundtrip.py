@@ -6,6 +6,7 @@ import json
 import random
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -113,6 +114,7 @@ def _outside(data: dict[str, Any], desired: dict[tuple[str, ...], Any]) -> dict[
     return {**rest, "env": env}
 
 
+@pytest.mark.slow
 @settings(
     max_examples=ROUND_TRIPS,
     deadline=None,

@@ -278,7 +278,10 @@ class SettingsWriter:
         before = read_bytes(self.path)
         text = _decode(self.path, before)
         state = self.state(before)
-        edit = planner(text, state)
+        try:
+            edit = planner(text, state)
+        except SettingsError as exc:  # the edit does not know which file it is in
+            raise SettingsError(f"{self.path}: {exc.message}", hint=exc.hint) from exc
         after = None if edit.text is None else edit.text.encode("utf-8")
         change = Change(self.scope, self.path, before, after, edit.ownership, edit.conflicts)
         return change, state
