@@ -141,3 +141,35 @@ def test_apply_then_clear_gives_the_original_bytes(
     # Re-applying another profile over the first one and clearing also restores the bytes.
     again = apply(applied.text, desired_for(second, not helper), applied.ownership)
     assert clear(again.text, again.ownership).text == document
+
+
+FILE_ROUND_TRIPS = 200
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=FILE_ROUND_TRIPS,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    database=None,
+)
+@given(document=documents(), profile=profiles)
+def test_through_the_writer_apply_clear_and_restore_give_the_original_bytes(
+    tmp_path_factory: pytest.TempPathFactory, document: str, profile: Profile
+) -> None:
+    """The same property through real files: backups, records, atomic replace, --force."""
+    from ccwrap.paths import Context
+    from ccwrap.settings_writer import SettingsWriter, desired_settings
+
+    root = tmp_path_factory.mktemp("doc")
+    ctx = Context(environ={"CCWRAP_HOME": str(root / "cc")}, cwd=root, home=root / "home")
+    path = ctx.claude_config_dir / "settings.json"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(document.encode())
+    writer = SettingsWriter(ctx, "user")
+    writer.apply(desired_settings(profile, "user"), profile="work", approved=True)
+    writer.clear()
+    assert path.read_bytes() == document.encode()
+    writer.apply(desired_settings(profile, "user"), approved=True)
+    writer.restore()
+    assert path.read_bytes() == document.encode()

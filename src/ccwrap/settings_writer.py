@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -42,6 +42,11 @@ from ccwrap.fsutil import (
 from ccwrap.paths import Context, ensure_private_dir
 from ccwrap.profiles import Profile
 from ccwrap.settings_edit import HELPER, Conflict, Ownership, Slot
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 WritableScope = Literal["user", "project", "local"]
 WRITABLE_SCOPES: tuple[WritableScope, ...] = ("user", "project", "local")
@@ -176,6 +181,19 @@ class StateStore:
         ensure_private_dir(self.folder)
         data = json.dumps(state.to_json(), indent=2, ensure_ascii=False) + "\n"
         atomic_write(target, data.encode("utf-8"), mode=0o600)
+
+    @contextlib.contextmanager
+    def locked(self, path: Path) -> Iterator[None]:
+        """One ccwrap at a time per settings file, so two records cannot interleave. (Other
+        programs take no lock; the check before the rename covers them.)"""
+        ensure_private_dir(self.folder)
+        fd = os.open(self.folder / f"{_slug(path)}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
 
     def backup(self, path: Path, data: bytes) -> Path:
         folder = ensure_private_dir(self.backups / _slug(path))
@@ -318,6 +336,12 @@ class SettingsWriter:
     def _commit(
         self, planner: Planner, approved: Collection[Conflict] | bool, profile: str | None
     ) -> Change:
+        with self.states.locked(self.path):
+            return self._commit_locked(planner, approved, profile)
+
+    def _commit_locked(
+        self, planner: Planner, approved: Collection[Conflict] | bool, profile: str | None
+    ) -> Change:
         for _attempt in range(MAX_ATTEMPTS):
             change, state = self._plan(planner)
             refused = [
@@ -400,6 +424,10 @@ class SettingsWriter:
 
     def restore(self, *, force: bool = False) -> RestorePlan:
         """Put back the bytes from before ccwrap's last write (and what ccwrap owned then)."""
+        with self.states.locked(self.path):
+            return self._restore_locked(force)
+
+    def _restore_locked(self, force: bool) -> RestorePlan:
         plan = self.preview_restore()
         if plan.modified and not force:
             raise SettingsError(

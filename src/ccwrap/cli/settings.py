@@ -217,7 +217,10 @@ def clear(
         else:
             info("  left as they are (add --force to remove them)")
     change = writer.clear(force=take)
-    _report_written(change, "ccwrap's keys removed" if change.written else "nothing of ccwrap's")
+    if not change.written:
+        info(f"{change.path}: nothing of ccwrap's to remove")
+        return
+    _report_written(change, "ccwrap's keys removed")
 
 
 def restore(scope: ScopeChoice = ScopeOption, force: bool = ForceOption) -> None:
