@@ -9,6 +9,9 @@ def register(app: typer.Typer) -> None:
     from ccwrap.cli import key
 
     key.register(app)
+    from ccwrap.cli import run as run_command
+
+    run_command.register(app)
     from ccwrap.cli import settings
 
     settings.register(app)
