@@ -55,3 +55,19 @@ def test_sweep_removes_a_dead_writers_file_at_once_and_keeps_a_live_one(tmp_path
     os.utime(other_host, (old, old))
     assert fsutil.sweep_temp_files(tmp_path) == [other_host]  # too old, whoever wrote it
     assert live_file.exists()
+
+
+def test_mode_none_keeps_an_existing_mode_and_uses_the_umask_for_a_new_file(
+    tmp_path: Path,
+) -> None:
+    rc = tmp_path / ".bashrc"
+    rc.write_text("x")
+    rc.chmod(0o640)
+    fsutil.atomic_write(rc, b"y", mode=None)
+    assert stat.S_IMODE(rc.stat().st_mode) == 0o640
+    old = os.umask(0o027)
+    try:
+        fsutil.atomic_write(tmp_path / "new", b"z", mode=None)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o640

@@ -1,4 +1,4 @@
-"""apiKeyHelper's command: the running ccwrap, quoted for /bin/sh; and interactive questions."""
+"""apiKeyHelper's command quoted for /bin/sh; errors that name the file; interactive questions."""
 
 from __future__ import annotations
 
@@ -10,29 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from ccwrap.claude_env import ccwrap_command, key_helper_command
+from ccwrap.launch import key_helper_command
 from ccwrap.paths import Context
 from ccwrap.profiles import Profile, ProfileStore
 from tests.conftest import CliRunner, have
-
-
-def test_console_script_that_started_us_is_named_absolutely(tmp_path: Path) -> None:
-    script = tmp_path / "my bin" / "ccwrap"
-    script.parent.mkdir()
-    script.write_text("#!/bin/sh\n")
-    assert ccwrap_command(str(script), "/nowhere/python") == [str(script)]
-
-
-def test_script_beside_the_interpreter_then_python_m(tmp_path: Path) -> None:
-    venv = tmp_path / "venv" / "bin"
-    venv.mkdir(parents=True)
-    (venv / "ccwrap").write_text("")
-    assert ccwrap_command("/x/pytest", str(venv / "python")) == [str(venv / "ccwrap")]
-    assert ccwrap_command("/x/__main__.py", str(tmp_path / "py")) == [
-        str(tmp_path / "py"),
-        "-m",
-        "ccwrap",
-    ]
 
 
 def test_helper_is_quoted_for_sh(tmp_path: Path) -> None:

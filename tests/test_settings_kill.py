@@ -24,12 +24,12 @@ A = Profile(name="a", base_url="https://a.example", model="model-a", cache_1h=Tr
 B = Profile(name="b", base_url="https://b.example", auth="x-api-key", headers={"X-T": "1"})
 
 
-def writer_loop(ctx: Context) -> None:
-    """The child: clear, then apply A / clear / apply B / clear, forever."""
+def writer_loop(ctx: Context, order: tuple[Profile, Profile]) -> None:
+    """The child: clear, then apply one profile / clear / apply the other / clear, forever."""
     writer = SettingsWriter(ctx, "user")
     writer.clear()
     while True:
-        for profile in (A, B):
+        for profile in order:
             writer.apply(desired_settings(profile, "user"), profile=profile.name)
             writer.clear()
 
@@ -54,10 +54,11 @@ def test_sigkill_at_random_moments_never_leaves_a_partial_file() -> None:
     rng = random.Random(20261122)
     outcomes = {"old": 0, "a": 0, "b": 0, "temp files left": 0}
     for _ in range(KILLS):
+        order = (A, B) if rng.random() < 0.5 else (B, A)
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child never returns
             try:
-                writer_loop(ctx)
+                writer_loop(ctx, order)
             finally:
                 os._exit(1)
         time.sleep(rng.uniform(0, 0.04))

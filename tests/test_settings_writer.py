@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from ccwrap import fsutil
-from ccwrap.claude_env import key_helper_command, profile_env
+from ccwrap.claude_env import profile_env
+from ccwrap.launch import key_helper_command
 from ccwrap.paths import Context
 from ccwrap.profiles import Profile, ProfileStore
 from ccwrap.settings_writer import SettingsWriter, desired_settings

@@ -7,10 +7,7 @@
 from __future__ import annotations
 
 import re
-import shlex
-import sys
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping
 
 from ccwrap.errors import ConfigError
 from ccwrap.profiles import Profile
@@ -115,28 +112,3 @@ def parse_header(line: str) -> tuple[str, str]:
     name, value = name.strip(), value.strip()
     check_header(name, value)
     return name, value
-
-
-def ccwrap_command(argv0: str | None = None, executable: str | None = None) -> list[str]:
-    """How to start the ccwrap that is running now, from anywhere (for apiKeyHelper).
-
-    The console script that started us (``sys.argv[0]``), else the one beside the interpreter
-    (a venv's ``bin/ccwrap``), else ``<python> -m ccwrap``. Paths are absolute but symlinks are
-    not resolved: a venv's python is a symlink, and resolving it would leave the venv.
-    """
-    argv0 = sys.argv[0] if argv0 is None else argv0
-    executable = sys.executable if executable is None else executable
-    names = ("ccwrap", "ccwrap.exe")
-    if argv0 and Path(argv0).name in names and Path(argv0).is_file():
-        return [str(Path(argv0).absolute())]
-    for name in names:
-        beside = Path(executable).absolute().parent / name
-        if beside.is_file():
-            return [str(beside)]
-    return [str(Path(executable).absolute()), "-m", "ccwrap"]
-
-
-def key_helper_command(profile_name: str, ccwrap: Sequence[str] | None = None) -> str:
-    """The ``apiKeyHelper`` value: ``<ccwrap> key NAME``, quoted for /bin/sh, which runs it."""
-    parts = [*(ccwrap_command() if ccwrap is None else ccwrap), "key", profile_name]
-    return " ".join(shlex.quote(part) for part in parts)

@@ -38,31 +38,32 @@ def atomic_write(
     path: Path,
     data: bytes,
     *,
-    mode: int = 0o600,
+    mode: int | None = 0o600,
     keep_mode: bool = False,
     expected: object = ANY,
 ) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, then rename.
 
-    The temporary file is created with ``mode`` from the start (never loosened afterwards), so a
-    secret is never readable by others, not even for a moment; with ``keep_mode`` an existing
-    file keeps its own mode instead. A symlink at ``path`` is followed: its target is replaced and
-    the link stays a link. With ``expected`` (bytes, or None for "must not exist"), the file is
-    compared right before the rename and :class:`FileChanged` raised, nothing replaced, if another
-    writer got there first.
+    The temporary file gets its final mode before any data is written (a secret is never readable
+    by others, not even for a moment): ``mode``; with ``keep_mode`` an existing file keeps its own
+    mode (a new one gets ``mode``); ``mode=None`` keeps an existing file's mode and gives a new
+    one the umask's default (a user's rc file). A symlink at ``path`` is followed: its target is
+    replaced and the link stays a link. With ``expected`` (bytes, or None for "must not exist"),
+    the file is compared right before the rename and :class:`FileChanged` raised, nothing
+    replaced, if another writer got there first.
     """
     target = Path(os.path.realpath(path))
     folder = target.parent
-    if keep_mode:
-        with contextlib.suppress(FileNotFoundError):
-            mode = stat.S_IMODE(target.stat().st_mode)
+    existing = _existing_mode(target) if mode is None or keep_mode else None
+    new_mode = _umask_default() if mode is None else mode
+    final = existing if existing is not None else new_mode
     name = f"{TEMP_PREFIX}{target.name}.{_host_tag()}.{os.getpid()}.{time.monotonic_ns()}"
     tmp = folder / name
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(tmp, flags, 0o600)
     try:
         with os.fdopen(fd, "wb") as handle:
-            if hasattr(os, "fchmod"):
-                os.fchmod(handle.fileno(), mode)  # the umask must not change a kept mode
+            _set_mode(handle.fileno(), tmp, final)  # exact, whatever the umask says
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
@@ -74,6 +75,27 @@ def atomic_write(
             tmp.unlink()
         raise
     _fsync_dir(folder)
+
+
+def _existing_mode(target: Path) -> int | None:
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        return None
+
+
+def _umask_default() -> int:
+    # The umask can only be read by setting it; set it straight back.
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _set_mode(fd: int, tmp: Path, mode: int) -> None:
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode)
+    else:  # pragma: no cover - Windows has no fchmod; only the read-only bit exists there
+        tmp.chmod(mode)
 
 
 def remove_if_unchanged(path: Path, expected: bytes) -> None:

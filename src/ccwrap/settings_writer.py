@@ -24,12 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ccwrap import settings_edit
-from ccwrap.claude_env import (
-    SECRET_VARIABLES,
-    credential_variable,
-    key_helper_command,
-    profile_env,
-)
+from ccwrap.claude_env import SECRET_VARIABLES, credential_variable, profile_env
 from ccwrap.claude_settings import parse_settings, scope_path
 from ccwrap.errors import SettingsError
 from ccwrap.fsutil import (
@@ -39,6 +34,9 @@ from ccwrap.fsutil import (
     remove_if_unchanged,
     sweep_temp_files,
 )
+
+# The same apiKeyHelper command ``ccwrap run`` hands to claude (one rule for both).
+from ccwrap.launch import key_helper_command
 from ccwrap.paths import Context, ensure_private_dir
 from ccwrap.profiles import Profile
 from ccwrap.settings_edit import HELPER, Conflict, Ownership, Slot
