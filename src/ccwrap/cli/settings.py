@@ -267,7 +267,8 @@ def _render_view(view: EffectiveView) -> None:
     if not view.variables:
         out("  (none)\n")
     for setting in view.variables:
-        out(f"  {setting.name}={setting.winner.value}\n      from {_where(setting.winner)}\n")
+        value = setting.winner.value or '""  (empty: cancels any value below)'
+        out(f"  {setting.name}={value}\n      from {_where(setting.winner)}\n")
         for other in setting.shadowed:
             out(f"      shadows {other.value!r} from {_where(other)}\n")
     out("\napiKeyHelper: ")
