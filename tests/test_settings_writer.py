@@ -384,3 +384,32 @@ def test_a_write_that_never_landed_is_rolled_back_from_the_record(
         writer.apply(desired_settings(WORK, "user"))
     assert path.read_bytes() == original
     assert SettingsWriter(ctx, "user").state().ownership.empty
+
+
+@pytest.mark.subprocess
+def test_another_process_writing_in_place_during_apply_is_not_lost(ctx: Context) -> None:
+    """Like Node's writeFileSync (what an editor or claude itself may do): truncate and write the
+    same file from another process between ccwrap's read and its rename."""
+    import sys
+
+    path = user_file(ctx)
+    write(path, '{\n  "a": 1\n}\n')
+    script = (
+        "import json, sys; p = sys.argv[1]; d = json.load(open(p)); d['theirs'] = 'x'; "
+        "open(p, 'w').write(json.dumps(d, indent=2))"
+    )
+    runs: list[int] = []
+
+    def other_process() -> None:
+        if not runs:
+            runs.append(
+                subprocess.run([sys.executable, "-c", script, str(path)], check=True).returncode
+            )
+
+    change = SettingsWriter(ctx, "user", on_planned=other_process).apply(
+        desired_settings(WORK, "user"), profile="work"
+    )
+    assert change.written and runs == [0]
+    data = json.loads(path.read_text())
+    assert data["theirs"] == "x" and data["a"] == 1
+    assert data["env"]["ANTHROPIC_BASE_URL"] == WORK.base_url
