@@ -3,7 +3,8 @@
 Precedence, highest first (claude-code-facts.md): managed → command-line ``--settings`` → local
 ``.claude/settings.local.json`` → project ``.claude/settings.json`` → user
 ``~/.claude/settings.json`` (or ``$CLAUDE_CONFIG_DIR/settings.json``) → the process environment.
-The write side (``settings apply``/``clear``/``restore``) builds on these readers.
+The write side (``settings apply``/``clear``/``restore``) is ``settings_writer.py``; the
+effective view (``settings show``) is ``settings_view.py``.
 """
 
 from __future__ import annotations
