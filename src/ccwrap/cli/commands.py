@@ -6,11 +6,12 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from ccwrap.cli import key, profile, setup
+    from ccwrap.cli import key, profile, settings, setup, shell
+    from ccwrap.cli import run as run_cli
 
     setup.register(app)
     profile.register(app)
     key.register(app)
-    from ccwrap.cli import run as run_cli
-
     run_cli.register(app)
+    settings.register(app)
+    shell.register(app)

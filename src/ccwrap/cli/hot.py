@@ -1,5 +1,4 @@
-"""``ccwrap run``, ``ccwrap key`` (and ``--version``) without Typer: the commands in front of
-every session.
+"""``run``, ``key`` and ``--version`` without Typer: the commands in front of every session.
 
 Measured on this machine (docs/benchmarks.md, "Launch"): importing Typer costs ~40 ms, and Typer
 0.29 validates every non-bool parameter through a pydantic TypeAdapter, which imports pydantic
@@ -15,6 +14,7 @@ so help, errors and completion stay Typer's. Both routes end in the same functio
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -33,15 +33,6 @@ def parse(argv: Sequence[str], environ: dict[str, str] | None = None) -> Command
     if argv[0] == "key":
         return _parse_key(argv[1:])
     return None
-
-
-def _version() -> int:
-    import sys
-
-    from ccwrap import __version__
-
-    sys.stdout.write(f"ccwrap {__version__}\n")
-    return 0
 
 
 def _parse_run(args: Sequence[str]) -> Command | None:
@@ -70,6 +61,13 @@ def _parse_run(args: Sequence[str]) -> Command | None:
             return None
         index += 1
     return lambda: _run(options, [])
+
+
+def _version() -> int:
+    from ccwrap import __version__
+
+    sys.stdout.write(f"ccwrap {__version__}\n")
+    return 0
 
 
 def _parse_key(args: Sequence[str]) -> Command | None:
