@@ -118,8 +118,12 @@ def render(result: SetupResult) -> None:
         info(f"key stored in the {KeySource.parse(profile.key).describe(profile.name)}")
     if result.made_default:
         info(f"{profile.name!r} is now the default profile")
+    name = profile.name
     info(
-        f"next: ccwrap run --profile {profile.name}   (or: ccwrap doctor --profile {profile.name})"
+        f"next: ccwrap run -p {name}   (launch claude with it)\n"
+        f"      ccwrap use {name}   (make plain `claude` use it)\n"
+        f"      ccwrap alias add cc-{name} --profile {name}   (a shell shortcut)\n"
+        f"      ccwrap doctor --profile {name}   (if something does not work)"
     )
 
 
