@@ -143,7 +143,8 @@ def override_check(
         more = f" (and {', '.join(v for v, _ in beaten[1:])})" if len(beaten) > 1 else ""
         return Check.of(
             "settings.override",
-            "fail" if managed or what != "shell" else "warn",
+            # A managed file cannot be overridden at all; the others only beat the shell.
+            "fail" if managed else "warn",
             f"{winner.describe()} sets {variable}={_shown(variable, winner.value)}{more}, "
             f"which beats {what}",
             _override_fix(variable, winner.source, winner.path),

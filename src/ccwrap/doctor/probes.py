@@ -344,7 +344,7 @@ async def _gateway_checks(session: Session, messages: Answer, count: Outcome) ->
         rows += await _auth_checks(session, verdict)
         return rows
     rows += [ok("auth.rejected"), ok("auth.mode", _mode_words(target.mode))]
-    if verdict.problem:
+    if verdict.problem and kind != "model.unavailable":  # _model_checks adds the list
         rows.append(_with_profile(finding_for(verdict), target).check())
     return rows
 
