@@ -22,6 +22,7 @@ ROWS = [
     ("Invalid API key · Fix external API key", "auth.rejected"),
     ("Failed to authenticate. API Error: 403 forbidden", "auth.rejected"),
     ("Failed to authenticate. API Error: 401 invalid api key", "auth.rejected"),
+    ("Failed to authenticate. API Error: 401 status code (no body)", "auth.rejected"),
     ("API Error: 400 messages: Field required", "gateway.error"),
     ("API Error: 400 context_management: Extra inputs are not permitted", "beta.rejected"),
     ("API Error: 402 Insufficient balance", "billing.balance"),
