@@ -134,3 +134,17 @@ def test_dns_through_an_injected_transport() -> None:
     assert checks["net.dns"].status == "fail"
     assert "no-such-gateway.example.test" in checks["net.dns"].detail
     assert checks["gateway.path"].status == "skip"
+
+
+@pytest.mark.parametrize(
+    ("url", "environ", "expected"),
+    [
+        ("https://gw.example.test", {"HTTPS_PROXY": "http://p:3128"}, "http://p:3128"),
+        ("http://gw.example.test", {"HTTPS_PROXY": "http://p:3128"}, None),
+        ("http://gw.example.test", {"http_proxy": "http://p:3128"}, "http://p:3128"),
+        ("https://api.gw.example.test", {"HTTPS_PROXY": "x", "NO_PROXY": ".example.test"}, None),
+        ("https://127.0.0.1:8080", {"HTTPS_PROXY": "http://p:3128"}, None),
+    ],
+)
+def test_proxy_like_the_client(url: str, environ: dict[str, str], expected: str | None) -> None:
+    assert probes.proxy_for(url, environ) == expected

@@ -111,18 +111,40 @@ def ssl_context(environ: Mapping[str, str]) -> ssl.SSLContext:
 
 
 def make_client(
-    environ: Mapping[str, str], timeout: float, transport: httpx.AsyncBaseTransport | None = None
+    environ: Mapping[str, str],
+    timeout: float,
+    transport: httpx.AsyncBaseTransport | None = None,
+    *,
+    tls: bool = True,
+    proxy: str | None = None,
 ) -> httpx.AsyncClient:
-    proxy = environ.get("HTTPS_PROXY") or environ.get("https_proxy")
     return httpx.AsyncClient(
         # The injected environment decides, not os.environ (tests, --url with another env).
         trust_env=False,
-        verify=ssl_context(environ),
-        proxy=proxy or None,
+        # Loading the CA bundle costs ~40 ms; a plain-http base URL (and every variant of it
+        # probed, redirects not followed) never does TLS, so it gets an unloaded context.
+        verify=ssl_context(environ) if tls else False,
+        proxy=proxy,
         timeout=httpx.Timeout(timeout),
         follow_redirects=False,
         transport=transport,
     )
+
+
+def proxy_for(base_url: str, environ: Mapping[str, str]) -> str | None:
+    """The proxy Claude Code would use for ``base_url`` (HTTPS_PROXY/HTTP_PROXY, NO_PROXY)."""
+    parts = urlsplit(base_url)
+    host = (parts.hostname or "").lower()
+    no_proxy = environ.get("NO_PROXY") or environ.get("no_proxy") or ""
+    skipped = [h.strip().lstrip(".").lower() for h in no_proxy.split(",") if h.strip()]
+    if host in ("localhost", "127.0.0.1", "::1") or "*" in skipped:
+        return None
+    if any(host == h or host.endswith("." + h) for h in skipped):
+        return None
+    names = (
+        ("HTTPS_PROXY", "https_proxy") if parts.scheme == "https" else ("HTTP_PROXY", "http_proxy")
+    )
+    return next((environ[n] for n in names if environ.get(n)), None)
 
 
 async def fetch(

@@ -273,7 +273,10 @@ async def _network(ctx: Context, target: Target, options: Options, transport: An
         profile=target.profile,
         disable_betas=target.disable_betas,
     )
-    async with probes.make_client(ctx.environ, options.timeout, transport) as client:
+    https = probe_target.base_url.lower().startswith("https://")
+    proxy = probes.proxy_for(probe_target.base_url, ctx.environ)
+    client = probes.make_client(ctx.environ, options.timeout, transport, tls=https, proxy=proxy)
+    async with client:
         checks = await probes.probe(probe_target, client, options.timeout)
         reachable = not any(c.status == "fail" and c.id.startswith("net.") for c in checks)
         if options.live and reachable:
