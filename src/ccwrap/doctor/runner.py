@@ -285,7 +285,7 @@ async def _network(ctx: Context, target: Target, options: Options, transport: An
             checks += await live.live_checks(probe_target, client, options.timeout)
     if not options.live:
         checks += [
-            skip(id_, "needs --live (one real message)")
+            skip(id_, "needs --live: one real message")
             for id_ in (
                 "billing.balance",
                 "rate.limited",
