@@ -135,6 +135,23 @@ def _strict_betas(gateway: TestGateway, recorded: RecordedRequest) -> Response |
     return None
 
 
+def _moved(gateway: TestGateway, recorded: RecordedRequest) -> Response | None:
+    """Everything moved under /new (as an http → https or host move would answer)."""
+    if recorded.path.startswith("/new/"):
+        return _healthy_under("/new")(gateway, recorded)
+    if recorded.path.startswith("/v1/"):
+        return Response(status_code=308, headers={"location": f"/new{recorded.path}"})
+    return None
+
+
+def _echo_key(gateway: TestGateway, recorded: RecordedRequest) -> Response | None:
+    """A careless gateway that quotes the key it refused."""
+    if _messages(recorded):
+        key = recorded.headers.get("x-api-key") or recorded.headers.get("authorization", "")
+        return anthropic_error(401, "authentication_error", f"invalid key {key}")
+    return None
+
+
 def _models_redirect(gateway: TestGateway, recorded: RecordedRequest) -> Response | None:
     if recorded.path == "/v1/models":
         return Response(status_code=307, headers={"location": "/v1/models/"})
@@ -173,6 +190,8 @@ DOCTOR_MODES: dict[str, ModeHandler] = {
     "doctor-quota-403": _quota_403,
     "doctor-no-channel": _no_channel,
     "doctor-models-redirect": _models_redirect,
+    "doctor-moved": _moved,
+    "doctor-echo-key": _echo_key,
     "doctor-strict-betas": _strict_betas,
     "doctor-live-no-channel": _live_only(_no_channel),
     "doctor-live-402": _live_only(_status(402)),

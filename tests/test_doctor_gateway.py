@@ -113,7 +113,11 @@ def test_profile_with_key_in_keyring(
 def test_offline_sends_nothing(cli: CliRunner, gateway: TestGateway) -> None:
     result, checks = run(cli, "--url", gateway.url, "--offline")
     assert result.exit_code == 0 and gateway.requests == []
-    assert "net.refused" not in checks
+    assert checks["net.refused"] == {
+        **checks["net.refused"],
+        "status": "skip",
+        "detail": "--offline",
+    }
 
 
 # -- URL and path ----------------------------------------------------------------------------------
@@ -149,7 +153,24 @@ def test_url_scheme_missing(cli: CliRunner) -> None:
     assert (
         checks["url.scheme"]["fix"] == "use https://127.0.0.1:8080 (or http:// for a local gateway)"
     )
-    assert "net.refused" not in checks  # nothing to probe
+    assert checks["net.refused"]["status"] == "skip"  # nothing to probe
+
+
+def test_redirect_names_the_new_base(cli: CliRunner, gateway: TestGateway) -> None:
+    gateway.mode = "doctor-moved"
+    _, checks = run(cli, "--url", gateway.url)
+    assert problems(checks) == {"gateway.path": "fail"}
+    assert "HTTP 308" in checks["gateway.path"]["detail"]
+    assert checks["gateway.path"]["fix"] == f"use the base URL {gateway.url}/new"
+
+
+def test_a_key_echoed_by_the_gateway_is_masked(cli: CliRunner, gateway: TestGateway) -> None:
+    gateway.mode = "doctor-echo-key"
+    result, checks = run(cli, "--url", gateway.url)
+    assert checks["auth.rejected"]["status"] == "fail"
+    assert "sk-…cdef" in checks["auth.rejected"]["detail"]
+    text = cli("doctor", "--url", gateway.url, "--key-stdin", input=KEY)
+    assert KEY not in result.stdout + text.stdout + text.stderr
 
 
 def test_url_insecure(cli: CliRunner) -> None:
@@ -487,3 +508,11 @@ def test_claude_too_old_for_discovery(
 def test_profile_and_url_together_is_a_usage_error(cli: CliRunner) -> None:
     result = cli("doctor", "--profile", "a", "--url", "https://x.example.test")
     assert result.exit_code == 2 and "not both" in result.stderr
+
+
+def test_no_gateway_configured_is_not_a_failure(cli: CliRunner) -> None:
+    result, checks = run(cli, key=None)
+    assert result.exit_code == 0
+    assert checks["key.missing"]["status"] == "skip"
+    assert checks["gateway.path"]["detail"].startswith("no ANTHROPIC_BASE_URL")
+    assert json.loads(result.stdout)["base_url"] is None

@@ -25,7 +25,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -373,6 +373,8 @@ async def _gateway_checks(session: Session, messages: Answer, count: Outcome) ->
 
 async def _path_check(session: Session, verdict: Verdict) -> Check:
     target = session.target
+    if verdict.kind == "redirect":
+        return _redirect_check(target, verdict)
     variants = path_variants(target.base_url)
     answers = await asyncio.gather(*(session.messages(base=v) for v in variants))
     said = f"{target.url('/v1/messages')} answers {verdict.said()}"
@@ -396,6 +398,19 @@ async def _path_check(session: Session, verdict: Verdict) -> Check:
         f"{said}; none of the usual variants answers either ({tried})",
         "look up the gateway's Anthropic-compatible base URL in its documentation",
     )
+
+
+def _redirect_check(target: ProbeTarget, verdict: Verdict) -> Check:
+    """A redirect on POST /v1/messages (http → https, a moved host): the client does not follow."""
+    location = urljoin(target.url("/v1/messages"), verdict.message.removeprefix("redirects to "))
+    base = location.split("/v1/messages", 1)[0] if "/v1/messages" in location else ""
+    if base.startswith("http"):
+        fix = f"use the base URL {base}" + _edit_hint(target, f"--url {base}")
+    else:
+        fix = "use the URL it redirects to as the base URL"
+    said = verdict.message or "a redirect"
+    detail = f"{target.url('/v1/messages')} answers HTTP {verdict.status}, {said}"
+    return Check.of("gateway.path", "fail", detail + " (the client does not follow it)", fix)
 
 
 def path_variants(base_url: str) -> list[str]:

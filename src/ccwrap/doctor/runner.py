@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,28 @@ if TYPE_CHECKING:
     from ccwrap.doctor.probes import HeaderMode
 
 DEFAULT_TIMEOUT = 10.0
+URL_IDS = ("url.scheme", "url.v1-suffix", "url.insecure")
+LIVE_ONLY_IDS = (
+    "billing.balance",
+    "rate.limited",
+    "gateway.error",
+    "beta.rejected",
+    "stream.buffered",
+)
+NETWORK_IDS = (
+    "net.dns",
+    "net.refused",
+    "net.tls",
+    "net.timeout",
+    "gateway.path",
+    "gateway.not-anthropic",
+    "gateway.html",
+    "auth.rejected",
+    "auth.mode",
+    "model.unavailable",
+    "model.discovery",
+    *LIVE_ONLY_IDS,
+)
 DISCOVERY = "CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY"
 NO_BETAS = "CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS"
 
@@ -128,7 +150,8 @@ def _url_target(
 ) -> Target:
     url = (options.url or "").strip()
     env = ctx.environ
-    key, mode, where = options.key, "bearer", "standard input"
+    key, where = options.key, "standard input"
+    mode: HeaderMode = "bearer"
     if not key and env.get(AUTH_TOKEN):
         key, where = env[AUTH_TOKEN], AUTH_TOKEN
     elif not key and env.get(API_KEY):
@@ -147,7 +170,7 @@ def _url_target(
     resolutions = claude_settings.effective_env(ctx, files)
     checks.append(local.auth_conflict_check(resolutions))
     checks.append(local.override_check(resolutions, {BASE_URL: url}, what="--url"))
-    return Target("url", None, url, mode, key, env.get("ANTHROPIC_MODEL"), checks=checks)  # type: ignore[arg-type]
+    return Target("url", None, url, mode, key, env.get("ANTHROPIC_MODEL"), checks=checks)
 
 
 def _claude_target(
@@ -174,6 +197,8 @@ def _claude_target(
         key, check = _run_helper(secrets, helper)
         mode = "both"  # the helper's output goes out as both headers (claude-code-facts.md)
         checks.append(check)
+    elif not value.get(BASE_URL):
+        checks.append(skip("key.missing", "no gateway set: claude uses its own login"))
     else:
         checks.append(
             Check.of(
@@ -241,17 +266,31 @@ async def _run(ctx: Context, target: Target, options: Options, transport: Any) -
     report = Report(target.profile, target.base_url, list(target.checks))
     claude = asyncio.create_task(_claude_checks(ctx, target))
     if target.base_url is None:
-        report.checks += [
-            skip(id_, "no ANTHROPIC_BASE_URL: claude talks to Anthropic directly")
-            for id_ in ("url.scheme", "url.v1-suffix", "url.insecure")
-        ]
+        why = "no ANTHROPIC_BASE_URL: claude talks to Anthropic directly"
+        report.checks += [skip(id_, why) for id_ in (*URL_IDS, *NETWORK_IDS)]
     else:
         url_rows = local.url_checks(target.base_url)
         report.checks += url_rows
-        if not options.offline and url_rows[0].status == "ok":
+        if url_rows[0].status != "ok":
+            report.checks += [skip(id_, "the base URL cannot be used") for id_ in NETWORK_IDS]
+        elif options.offline:
+            report.checks += [skip(id_, "--offline") for id_ in NETWORK_IDS]
+        else:
             report.checks += await _network(ctx, target, options, transport)
     report.checks += await claude
-    return merge(report).ordered()
+    return _masked(merge(report).ordered(), target.key)
+
+
+def _masked(report: Report, key: str | None) -> Report:
+    """A gateway may echo the key in its error message; it never reaches the output whole."""
+    if not key:
+        return report
+    shown = mask(key)
+    report.checks = [
+        replace(c, detail=c.detail.replace(key, shown), fix=c.fix.replace(key, shown))
+        for c in report.checks
+    ]
+    return report
 
 
 async def _claude_checks(ctx: Context, target: Target) -> list[Check]:
@@ -284,16 +323,7 @@ async def _network(ctx: Context, target: Target, options: Options, transport: An
 
             checks += await live.live_checks(probe_target, client, options.timeout)
     if not options.live:
-        checks += [
-            skip(id_, "needs --live: one real message")
-            for id_ in (
-                "billing.balance",
-                "rate.limited",
-                "gateway.error",
-                "beta.rejected",
-                "stream.buffered",
-            )
-        ]
+        checks += [skip(id_, "needs --live: one real message") for id_ in LIVE_ONLY_IDS]
     return checks
 
 
