@@ -7,6 +7,8 @@ import typer
 
 def register(app: typer.Typer) -> None:
     from ccwrap.cli import doctor, key
+    from ccwrap.cli import run as run_command
 
     key.register(app)
+    run_command.register(app)
     doctor.register(app)

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import ipaddress
-import os
-import re
-import shutil
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ccwrap import launch
 from ccwrap.claude_env import API_KEY, AUTH_TOKEN, SECRET_VARIABLES
 from ccwrap.claude_settings import Resolution, SettingsFile
 from ccwrap.doctor.model import Check, ok, skip
+from ccwrap.errors import ClaudeNotFound
+from ccwrap.paths import Context
 from ccwrap.secrets import mask
 
 # Gateway model discovery arrived in this client version (claude-code-facts.md).
 DISCOVERY_VERSION = (2, 1, 129)
-VERSION_TIMEOUT = 10.0
 
 
 # -- URL form (private until ccwrap.urls lands on main) ---------------------------------------
@@ -165,41 +163,23 @@ def _shown(variable: str, value: str) -> str:
 
 
 # -- the claude binary ------------------------------------------------------------------------
-def find_claude(environ: Mapping[str, str]) -> Path | None:
-    """``$CCWRAP_CLAUDE`` or ``claude`` on PATH (to be replaced by ``launch.find_claude``)."""
-    if configured := environ.get("CCWRAP_CLAUDE"):
-        path = Path(configured).expanduser()
-        if path.is_file() and os.access(path, os.X_OK):
-            return path
-        found = shutil.which(configured, path=environ.get("PATH"))
-        return Path(found) if found else None
-    found = shutil.which("claude", path=environ.get("PATH"))
-    return Path(found) if found else None
-
-
-def claude_version(path: Path) -> str | None:
-    """``2.1.197`` from ``claude --version`` (``2.1.197 (Claude Code)``), or None."""
+def find_claude(ctx: Context) -> tuple[Path | None, str]:
+    """The executable ``ccwrap run`` would start, or None and why not."""
     try:
-        done = subprocess.run(
-            [str(path), "--version"],
-            capture_output=True,
-            text=True,
-            timeout=VERSION_TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    match = re.search(r"\d+\.\d+\.\d+", done.stdout)
-    return match.group(0) if match and done.returncode == 0 else None
+        return launch.find_claude(ctx), ""
+    except ClaudeNotFound as exc:
+        return None, exc.message
 
 
-def claude_checks(path: Path | None, version: str | None, *, discovery: bool) -> list[Check]:
+def claude_checks(
+    path: Path | None, version: str | None, *, discovery: bool, why: str = ""
+) -> list[Check]:
     if path is None:
         return [
             Check.of(
                 "claude.missing",
                 "fail",
-                "no claude executable on PATH (nor in $CCWRAP_CLAUDE)",
+                why or "no claude executable on PATH (nor in $CCWRAP_CLAUDE)",
                 "npm install -g @anthropic-ai/claude-code, or set CCWRAP_CLAUDE=/path/to/claude",
             ),
             skip("claude.version", "claude not found"),
@@ -215,7 +195,7 @@ def claude_checks(path: Path | None, version: str | None, *, discovery: bool) ->
                 f"run {path} --version yourself",
             ),
         ]
-    parsed = tuple(int(part) for part in version.split("."))
+    parsed = launch.version_tuple(version)
     if discovery and parsed < DISCOVERY_VERSION:
         need = ".".join(map(str, DISCOVERY_VERSION))
         return [

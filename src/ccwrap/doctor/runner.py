@@ -294,9 +294,11 @@ def _masked(report: Report, key: str | None) -> Report:
 
 
 async def _claude_checks(ctx: Context, target: Target) -> list[Check]:
-    path = local.find_claude(ctx.environ)
-    version = await asyncio.to_thread(local.claude_version, path) if path else None
-    return local.claude_checks(path, version, discovery=target.discovery)
+    from ccwrap.launch import claude_version
+
+    path, why = local.find_claude(ctx)
+    version = await asyncio.to_thread(claude_version, path) if path else None
+    return local.claude_checks(path, version, discovery=target.discovery, why=why)
 
 
 async def _network(ctx: Context, target: Target, options: Options, transport: Any) -> list[Check]:
