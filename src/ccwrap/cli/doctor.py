@@ -61,7 +61,7 @@ def doctor(
         )
         services = Services.from_os()
         target = runner.choose(services.ctx, services.store, services.secrets, options)
-        if live and not offline and not json_output:
+        if live and not offline:  # stderr: --json output stays clean
             from ccwrap.doctor.live import SPENDS
 
             info(SPENDS)
