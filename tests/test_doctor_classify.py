@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ccwrap.doctor.classify import classify, finding_for
 
@@ -305,3 +307,34 @@ def test_finding_for_a_balance_problem_names_it_and_its_fix() -> None:
 def test_finding_for_refuses_a_healthy_answer() -> None:
     with pytest.raises(ValueError):
         finding_for(classify(200, JSON, b"{}"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    status=st.integers(min_value=100, max_value=599),
+    content_type=st.sampled_from(["application/json", "text/html", "text/plain", ""]),
+    body=st.one_of(
+        st.binary(max_size=300),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+            lambda inner: (
+                st.lists(inner, max_size=3)
+                | st.dictionaries(st.sampled_from(["error", "message", "type", "code"]), inner)
+            ),
+            max_leaves=8,
+        ).map(lambda data: json.dumps(data).encode()),
+    ),
+)
+def test_classify_never_raises(status: int, content_type: str, body: bytes) -> None:
+    verdict = classify(status, {"content-type": content_type}, body)
+    if verdict.problem:
+        assert finding_for(verdict).id
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=200))
+def test_explain_never_raises(text: str) -> None:
+    from ccwrap.doctor.explain import explain
+
+    for finding in explain(text):
+        assert finding.id

@@ -10,7 +10,7 @@ import re
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -28,13 +28,17 @@ KEY = "sk-test-0123456789abcdef"
 @dataclass
 class Case:
     name: str
-    mode: str | None  # None: nothing listens
+    # a test-gateway mode, or one of "refused", "blackhole", "tls", "tls-as-http"
+    mode: str
     suffix: str = ""
     credential: str = "ANTHROPIC_AUTH_TOKEN"
     # The gateway demands another key: its 401 says "invalid x-api-key", Anthropic's own words.
     demands_other_key: bool = False
     # What claude 2.1.197 printed (measured); a different text fails with both shown.
     printed: str = ""
+    # The text names several possible causes; doctor's finding must be one of them.
+    ambiguous: bool = False
+    extra_env: dict[str, str] = field(default_factory=dict)
 
 
 CASES = [
@@ -54,14 +58,42 @@ CASES = [
     Case("402", "402", printed=r"API Error: 402 Insufficient balance"),
     Case("429", "429", printed=r"API Error: Request rejected \(429\) · rate limit exceeded"),
     Case("500", "500", printed=r"API Error: 500 upstream exploded\. This is a server-side issue"),
-    Case("refused", None, printed=r"API Error: Unable to connect to API \(ConnectionRefused\)"),
+    Case(
+        "refused", "refused", printed=r"API Error: Unable to connect to API \(ConnectionRefused\)"
+    ),
+    Case(
+        "timeout",
+        "blackhole",
+        printed=r"Request timed out",
+        extra_env={"API_TIMEOUT_MS": "2000"},
+    ),
+    Case("tls-untrusted", "tls", printed=r"SSL certificate verification failed"),
+    Case("http-to-tls-port", "tls-as-http", printed=r"Unable to connect to API \(ECONNRESET\)"),
+    Case("html", "doctor-html", printed=r"Failed to authenticate\. API Error: Attention Required"),
+    Case("quota-403", "doctor-quota-403", printed=r"API Error: 403 用户额度不足"),
+    Case("no-channel", "doctor-no-channel", printed=r"API Error: 503 No available channel"),
+    Case(
+        "openai-endpoint",
+        "doctor-openai",
+        printed=r"There's an issue with the selected model",
+        ambiguous=True,
+    ),
 ]
 
 
 @contextmanager
-def base_url(case: Case) -> Iterator[str]:
-    if case.mode is None:
+def base_url(case: Case, folder: Path) -> Iterator[str]:
+    if case.mode == "refused":
         yield doctor_modes.refused_url()
+        return
+    if case.mode == "blackhole":
+        with doctor_modes.blackhole() as url:
+            yield url
+        return
+    if case.mode.startswith("tls"):
+        with doctor_modes.tls_gateway(folder) as (server, _):
+            plain = case.mode == "tls-as-http"
+            yield server.url.replace("https://", "http://") if plain else server.url
         return
     with TestGateway(
         mode=case.mode, key="sk-the-right-key" if case.demands_other_key else None
@@ -78,6 +110,7 @@ def claude_env(home: Path, url: str, case: Case) -> dict[str, str]:
         "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
         "ANTHROPIC_BASE_URL": url,
         case.credential: KEY,
+        **case.extra_env,
     }
 
 
@@ -91,7 +124,7 @@ def test_explain_matches_doctor(
 ) -> None:
     home = tmp_path / "claude-home"
     home.mkdir()
-    with base_url(case) as url:
+    with base_url(case, tmp_path) as url:
         env = claude_env(home, url, case)
         done = subprocess.run(
             [str(real_claude), "-p", "ping"],
@@ -112,14 +145,15 @@ def test_explain_matches_doctor(
             if name.startswith(("ANTHROPIC_", "CLAUDE_")):
                 monkeypatch.setenv(name, value)
         monkeypatch.setenv("CCWRAP_CLAUDE", str(real_claude))
-        result = cli("doctor", "--json", "--timeout", "5")
+        result = cli("doctor", "--json", "--timeout", "2")
     explained = explain(printed)
     assert explained, f"--explain recognises nothing in the client's message {printed!r}"
     report = json.loads(result.stdout)
     failed = [c["id"] for c in report["checks"] if c["status"] == "fail"]
     assert result.exit_code == 1
-    assert explained[0].id in failed, (
-        f"--explain {printed!r} says {explained[0].id}; doctor against the gateway found {failed}"
+    said = [f.id for f in explained] if case.ambiguous else [explained[0].id]
+    assert set(said) & set(failed), (
+        f"--explain {printed!r} says {said}; doctor against the gateway found {failed}"
     )
     via_cli = cli("doctor", "--explain", printed, "--json")
     assert json.loads(via_cli.stdout)["checks"][0]["id"] == explained[0].id

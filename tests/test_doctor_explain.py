@@ -37,6 +37,15 @@ ROWS = [
     ("API Error: Unable to connect to API (ConnectionTimeout)", "net.timeout"),
     ("API Error: Unable to connect to API (SELF_SIGNED_CERT_IN_CHAIN)", "net.tls"),
     ("API returned an empty or malformed response (HTTP 200)", "gateway.html"),
+    # measured with claude 2.1.197 (tests/test_doctor_claude.py)
+    (
+        "API Error: Unable to connect to API: SSL certificate verification failed. Check your "
+        "proxy or corporate SSL certificates",
+        "net.tls",
+    ),
+    ("API Error: Unable to connect to API (ECONNRESET)", "gateway.error"),
+    ("Request timed out", "net.timeout"),
+    ("Failed to authenticate. API Error: Attention Required! | Cloudflare", "gateway.html"),
     # the dialects, as the client relays them
     (
         "Failed to authenticate. API Error: 403 用户额度不足, 剩余额度: $0.000000",
@@ -59,7 +68,7 @@ def test_explain_maps_each_message(text: str, finding: str) -> None:
 
 def test_misleading_model_message_says_so() -> None:
     ids = [f.id for f in explain("There's an issue with the selected model (x).")]
-    assert ids == ["url.v1-suffix", "gateway.path", "model.unavailable"]
+    assert ids == ["url.v1-suffix", "gateway.path", "gateway.not-anthropic", "model.unavailable"]
     assert "misleading" in explain("There's an issue with the selected model (x).")[0].detail
 
 

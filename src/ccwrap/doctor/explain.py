@@ -105,14 +105,45 @@ def _connect(match: re.Match[str]) -> list[Finding]:
         ]
     if any(s in lowered for s in ("cert", "ssl", "tls", "self_signed", "leaf_signature")):
         return [_tls_finding(cause)]
+    if "econnreset" in lowered or "hang up" in lowered:
+        # Measured: http:// to a TLS port gives ECONNRESET (tests/test_doctor_claude.py).
+        return [
+            Finding(
+                "gateway.error",
+                f"the gateway closed the connection without an answer ({cause})",
+                "check the scheme (http vs https) and the port of ANTHROPIC_BASE_URL",
+            )
+        ]
+    if "failedtoopensocket" in lowered:
+        return [
+            Finding(
+                "net.dns",
+                f"the client could not open a connection ({cause}): usually the host name does "
+                "not resolve",
+                "check the host in ANTHROPIC_BASE_URL, your DNS or VPN; ccwrap doctor tells which",
+            ),
+            Finding("net.refused", "or the host is unreachable", ""),
+        ]
     return [
         Finding(
-            "net.dns",
-            f"the client could not open a connection ({cause}): usually the host name does not "
-            "resolve",
-            "check the host in ANTHROPIC_BASE_URL, your DNS or VPN; ccwrap doctor tells which",
+            "net.refused",
+            f"the client could not connect ({cause})",
+            "check the host and port in ANTHROPIC_BASE_URL; ccwrap doctor tells why",
+        )
+    ]
+
+
+def _auth_page(match: re.Match[str]) -> list[Finding]:
+    """``Failed to authenticate. API Error: <page title>``: a 401/403 whose body was HTML."""
+    title = match.group("title").strip()
+    return [
+        Finding(
+            "gateway.html",
+            f"the gateway answered a web page titled {title!r} (a firewall, WAF or login wall), "
+            "which the client reports as an authentication failure",
+            FIXES["gateway.html"],
         ),
-        Finding("net.refused", "or the host is unreachable", ""),
+        Finding("auth.rejected", "or the gateway really refused the key", ""),
     ]
 
 
@@ -146,6 +177,9 @@ RULES: list[Rule] = [
                 V1_FIX,
             ),
             Finding("gateway.path", "or /v1/messages lives under another base URL", ""),
+            Finding(
+                "gateway.not-anthropic", "or the base URL is the gateway's OpenAI endpoint", ""
+            ),
             Finding("model.unavailable", "or the model really is not offered", ""),
         ),
     ),
@@ -176,6 +210,7 @@ RULES: list[Rule] = [
         re.compile(r"Failed to authenticate\.? API Error: (?P<status>\d{3}) ?(?P<message>.*)"),
         _auth,
     ),
+    (re.compile(r"Failed to authenticate\.? API Error: (?P<title>\D.*)"), _auth_page),
     (re.compile(r"Request rejected \(429\)\s*·?\s*(?P<message>.*)"), _rate),
     (re.compile(r"Unable to connect to API \((?P<cause>[^)]*)\)"), _connect),
     (
@@ -189,7 +224,7 @@ RULES: list[Rule] = [
         ),
     ),
     (
-        re.compile(r"(?i)(certificate|self[ -]signed|SELF_SIGNED|UNABLE_TO_VERIFY|CERT_)"),
+        re.compile(r"(?i)(certificate|self[ -]signed|UNABLE_TO_VERIFY|CERT_)"),
         lambda m: [_tls_finding(m.group(0))],
     ),
     (
