@@ -382,6 +382,15 @@ def test_plain_http_to_a_tls_port(cli: CliRunner, tmp_path: Path) -> None:
         _, checks = run(cli, "--url", server.url.replace("https://", "http://"))
     assert problems(checks) == {"gateway.error": "fail"}
     assert "scheme (http vs https)" in checks["gateway.error"]["fix"]
+    assert checks["gateway.path"]["status"] == "skip"
+
+
+def test_https_to_a_plain_http_port(cli: CliRunner, gateway: TestGateway) -> None:
+    _, checks = run(cli, "--url", gateway.url.replace("http://", "https://"))
+    assert problems(checks) == {"net.tls": "fail"}
+    assert "does not speak TLS" in checks["net.tls"]["detail"]
+    assert checks["net.tls"]["fix"].startswith("use http://")
+    assert checks["gateway.path"]["status"] == "skip"
 
 
 # -- local checks ----------------------------------------------------------------------------------

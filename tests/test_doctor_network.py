@@ -110,6 +110,16 @@ def test_closed_without_answer() -> None:
     assert network_finding(exc, URL, 10).id == "gateway.error"
 
 
+def test_ssl_error_carried_as_an_argument() -> None:
+    # measured: httpcore.ConnectError(SSLError(...)) with no __cause__
+    error = ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number")
+    error.reason = "WRONG_VERSION_NUMBER"
+    exc = httpx.ConnectError(str(error))
+    exc.__context__ = httpcore.ConnectError(error)
+    exc.__suppress_context__ = False
+    assert network_finding(exc, URL, 10).id == "net.tls"
+
+
 def test_causes_walks_context_and_stops_on_cycles() -> None:
     inner = ValueError("inner")
     outer = RuntimeError("outer")

@@ -92,12 +92,6 @@ class Report:
     def ok(self) -> bool:
         return not any(check.status == "fail" for check in self.checks)
 
-    def by_id(self, id: str) -> Check | None:
-        return next((check for check in self.checks if check.id == id), None)
-
-    def failed(self) -> list[str]:
-        return [check.id for check in self.checks if check.status == "fail"]
-
     def ordered(self) -> Report:
         """The rows in the table's order (local first, then network, gateway, models, live)."""
         rank = {id_: index for index, id_ in enumerate(FINDING_IDS)}

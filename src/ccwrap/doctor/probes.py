@@ -54,8 +54,8 @@ CLAUDE_PREFIXES = ("claude", "anthropic")
 class ProbeTarget:
     base_url: str
     mode: HeaderMode
-    key: str | None
-    headers: dict[str, str] = field(default_factory=dict)
+    key: str | None = field(repr=False)
+    headers: dict[str, str] = field(default_factory=dict, repr=False)  # may hold secrets
     model: str | None = None
     discovery: bool = False
     profile: str | None = None
@@ -171,7 +171,8 @@ async def fetch(
 
 # -- network failures by cause -----------------------------------------------------------------
 def causes(exc: BaseException) -> Iterator[BaseException]:
-    """The exception, then what caused it, down to the OSError or ssl error (groups flattened)."""
+    """The exception, then what caused it, down to the OSError or ssl error (groups flattened,
+    exceptions passed as arguments followed)."""
     seen: set[int] = set()
     pending = [exc]
     while pending:
@@ -181,6 +182,8 @@ def causes(exc: BaseException) -> Iterator[BaseException]:
         seen.add(id(current))
         yield current
         pending.extend(getattr(current, "exceptions", ()) or ())
+        # httpcore sometimes carries the original error as an argument, not as the cause.
+        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
         nxt = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
         if nxt is not None:
             pending.append(nxt)
@@ -304,12 +307,11 @@ async def probe(target: ProbeTarget, client: httpx.AsyncClient, timeout: float) 
 
 def _unreachable(finding: Finding) -> list[Check]:
     why = f"see {finding.id}"
-    if finding.id not in NET_IDS:  # e.g. a connection closed without an answer
-        rows = [skip(id_, why) for id_ in NET_IDS]
-        rows.append(finding.check())
-        return rows
     rows = [finding.check() if id_ == finding.id else skip(id_, why) for id_ in NET_IDS]
-    rows += [skip(id_, "the gateway cannot be reached") for id_ in (*GATEWAY_IDS, *MODEL_IDS)]
+    if finding.id not in NET_IDS:  # e.g. a connection closed without an answer
+        rows.append(finding.check())
+    unreached = (*GATEWAY_IDS, *MODEL_IDS)
+    rows += [skip(id_, "no answer from the gateway") for id_ in unreached if id_ != finding.id]
     return rows
 
 

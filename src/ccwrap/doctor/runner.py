@@ -60,7 +60,7 @@ NO_BETAS = "CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS"
 class Options:
     profile: str | None = None
     url: str | None = None
-    key: str | None = None  # from --key-stdin
+    key: str | None = field(default=None, repr=False)  # from --key-stdin
     offline: bool = False
     live: bool = False
     timeout: float = DEFAULT_TIMEOUT
@@ -70,11 +70,10 @@ class Options:
 class Target:
     """Everything the checks need, whichever way it was chosen."""
 
-    via: str  # "profile", "url" or "claude"
     profile: str | None
     base_url: str | None
     mode: HeaderMode
-    key: str | None
+    key: str | None = field(repr=False)
     model: str | None = None
     discovery: bool = False
     disable_betas: bool = False
@@ -126,7 +125,6 @@ def _profile_target(
         except CcwrapError:
             continue  # the proxy will report it; the probe goes without
     return Target(
-        via="profile",
         profile=profile.name,
         base_url=profile.base_url,
         mode=profile.auth,
@@ -170,7 +168,7 @@ def _url_target(
     resolutions = claude_settings.effective_env(ctx, files)
     checks.append(local.auth_conflict_check(resolutions))
     checks.append(local.override_check(resolutions, {BASE_URL: url}, what="--url"))
-    return Target("url", None, url, mode, key, env.get("ANTHROPIC_MODEL"), checks=checks)
+    return Target(None, url, mode, key, env.get("ANTHROPIC_MODEL"), checks=checks)
 
 
 def _claude_target(
@@ -210,7 +208,6 @@ def _claude_target(
             )
         )
     return Target(
-        via="claude",
         profile=None,
         base_url=value.get(BASE_URL) or None,
         mode=mode,
