@@ -6,9 +6,12 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from ccwrap.cli import doctor, key
-    from ccwrap.cli import run as run_command
+    from ccwrap.cli import key
 
     key.register(app)
-    run_command.register(app)
+    from ccwrap.cli import run as run_cli
+
+    run_cli.register(app)
+    from ccwrap.cli import doctor
+
     doctor.register(app)
