@@ -344,6 +344,7 @@ def test_refused(cli: CliRunner) -> None:
     result, checks = run(cli, "--url", url)
     assert result.exit_code == 1
     assert problems(checks) == {"net.refused": "fail"}
+    assert checks["net.dns"]["status"] == "ok"  # refused proves the name resolved
     assert checks["gateway.path"]["status"] == "skip"
 
 

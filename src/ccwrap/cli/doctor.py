@@ -91,9 +91,8 @@ def _explain(text: str) -> Report:
 
 def render(report: Report) -> str:
     lines = []
-    if report.base_url:
-        where = f"profile {report.profile}" if report.profile else "base URL"
-        lines.append(f"doctor: {where} {report.base_url}")
+    if report.origin:
+        lines.append(f"doctor: {report.base_url or 'no gateway'} ({report.origin})")
     width = max((len(c.id) for c in report.checks), default=0)
     for check in report.checks:
         line = f"{SYMBOLS[check.status]} {check.id.ljust(width)}  {check.title}"

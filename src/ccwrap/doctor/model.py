@@ -87,6 +87,7 @@ class Report:
     profile: str | None
     base_url: str | None
     checks: list[Check] = field(default_factory=list)
+    origin: str = ""  # where the base URL came from, for the text view (not in the JSON)
 
     @property
     def ok(self) -> bool:
@@ -96,7 +97,7 @@ class Report:
         """The rows in the table's order (local first, then network, gateway, models, live)."""
         rank = {id_: index for index, id_ in enumerate(FINDING_IDS)}
         checks = sorted(self.checks, key=lambda check: rank[check.id])
-        return Report(self.profile, self.base_url, checks)
+        return Report(self.profile, self.base_url, checks, self.origin)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -38,6 +38,14 @@ ANTHROPIC_VERSION = "2023-06-01"
 # Probed when no model is configured; the detail says so.
 FALLBACK_MODEL = "claude-sonnet-4-5"
 NET_IDS = ("net.dns", "net.refused", "net.tls", "net.timeout")
+# What a network failure proves worked: refused means the name resolved; a TLS failure means a
+# connection was made; a timeout may be on connect, so only the name is known good.
+PASSED_BEFORE = {
+    "net.refused": ("net.dns",),
+    "net.tls": ("net.dns", "net.refused"),
+    "net.timeout": ("net.dns",),
+    "gateway.error": ("net.dns", "net.refused"),
+}
 GATEWAY_IDS = (
     "gateway.path",
     "gateway.not-anthropic",
@@ -307,7 +315,11 @@ async def probe(target: ProbeTarget, client: httpx.AsyncClient, timeout: float) 
 
 def _unreachable(finding: Finding) -> list[Check]:
     why = f"see {finding.id}"
-    rows = [finding.check() if id_ == finding.id else skip(id_, why) for id_ in NET_IDS]
+    passed = PASSED_BEFORE.get(finding.id, ())
+    rows = [
+        finding.check() if id_ == finding.id else ok(id_) if id_ in passed else skip(id_, why)
+        for id_ in NET_IDS
+    ]
     if finding.id not in NET_IDS:  # e.g. a connection closed without an answer
         rows.append(finding.check())
     unreached = (*GATEWAY_IDS, *MODEL_IDS)

@@ -79,6 +79,7 @@ class Target:
     disable_betas: bool = False
     headers: dict[str, str] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)  # key and settings checks made on the way
+    origin: str = ""
 
 
 def choose(ctx: Context, store: ProfileStore, secrets: SecretStore, options: Options) -> Target:
@@ -134,6 +135,7 @@ def _profile_target(
         disable_betas=profile.disable_experimental_betas,
         headers=headers,
         checks=checks,
+        origin=f"profile {profile.name}",
     )
 
 
@@ -168,7 +170,8 @@ def _url_target(
     resolutions = claude_settings.effective_env(ctx, files)
     checks.append(local.auth_conflict_check(resolutions))
     checks.append(local.override_check(resolutions, {BASE_URL: url}, what="--url"))
-    return Target(None, url, mode, key, env.get("ANTHROPIC_MODEL"), checks=checks)
+    model = env.get("ANTHROPIC_MODEL")
+    return Target(None, url, mode, key, model, checks=checks, origin="--url")
 
 
 def _claude_target(
@@ -217,7 +220,14 @@ def _claude_target(
         disable_betas=value.get(NO_BETAS) == "1",
         headers=_custom_headers(value.get(CUSTOM_HEADERS, "")),
         checks=checks,
+        origin=_origin(resolutions),
     )
+
+
+def _origin(resolutions: Mapping[str, Resolution]) -> str:
+    resolution = resolutions.get(BASE_URL)
+    what = "what claude would use here"
+    return f"{what}: ANTHROPIC_BASE_URL from {resolution.winner.describe()}" if resolution else what
 
 
 def _winners(resolutions: Mapping[str, Resolution]) -> dict[str, str]:
@@ -260,7 +270,7 @@ def run(
 
 
 async def _run(ctx: Context, target: Target, options: Options, transport: Any) -> Report:
-    report = Report(target.profile, target.base_url, list(target.checks))
+    report = Report(target.profile, target.base_url, list(target.checks), target.origin)
     claude = asyncio.create_task(_claude_checks(ctx, target))
     if target.base_url is None:
         why = "no ANTHROPIC_BASE_URL: claude talks to Anthropic directly"
@@ -336,4 +346,4 @@ def merge(report: Report) -> Report:
         current = best.get(check.id)
         if current is None or SEVERITY[check.status] > SEVERITY[current.status]:
             best[check.id] = check
-    return Report(report.profile, report.base_url, list(best.values()))
+    return Report(report.profile, report.base_url, list(best.values()), report.origin)
