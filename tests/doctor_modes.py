@@ -24,6 +24,7 @@ from tests.gateway import (
     anthropic_error,
     message_response,
     models_page,
+    sse,
     sse_events,
 )
 
@@ -170,6 +171,12 @@ def _stream(kind: str) -> ModeHandler:
         model = str(recorded.json["model"])
         if kind == "buffered":  # holds the events, then sends them in one piece
             return StreamingResponse(_held(model, gateway.answer), media_type="text/event-stream")
+        if kind == "error-event":  # starts the stream, then reports a failure inside it
+            error = {
+                "type": "error",
+                "error": {"type": "overloaded_error", "message": "Overloaded"},
+            }
+            return Response(sse("error", error), media_type="text/event-stream")
         if kind == "json":  # ignores "stream": true
             return message_response(replace(recorded, body=b'{"model":"m","messages":[]}'), "")
         events = sse_events(model, gateway.answer, gap=0.05)
@@ -200,6 +207,7 @@ DOCTOR_MODES: dict[str, ModeHandler] = {
     "doctor-buffered": _stream("buffered"),
     "doctor-streaming": _stream("streaming"),
     "doctor-json-stream": _stream("json"),
+    "doctor-error-event": _stream("error-event"),
 }
 for _name, _handler in DOCTOR_MODES.items():
     MODES.setdefault(_name, _handler)

@@ -88,7 +88,7 @@ CASES = [
         529,
         JSON,
         anthropic("overloaded_error", "Overloaded"),
-        "rate.limited",
+        "gateway.error",
         "anthropic",
         id="anthropic-529-overloaded",
     ),

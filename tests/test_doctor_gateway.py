@@ -315,6 +315,7 @@ def test_live_healthy_and_streamed(cli: CliRunner, gateway: TestGateway) -> None
         ("doctor-strict-betas", "beta.rejected", "fail"),
         ("doctor-buffered", "stream.buffered", "warn"),
         ("doctor-json-stream", "stream.buffered", "fail"),
+        ("doctor-error-event", "gateway.error", "fail"),  # overloaded_error inside a 200 stream
     ],
 )
 def test_live_findings(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ccwrap.doctor import local
-from ccwrap.doctor.live import Stream, stream_check
+from ccwrap.doctor.live import Stream, error_event, stream_check
 from ccwrap.doctor.model import Check, Finding, Report
 from ccwrap.doctor.probes import path_variants
 from ccwrap.doctor.runner import merge
@@ -110,6 +110,12 @@ def stream(times: list[float], events: int = 6, kind: str = "text/event-stream")
 )
 def test_stream_check(times: list[float], kind: str, status: str) -> None:
     assert stream_check(stream(times, kind=kind)).status == status
+
+
+def test_error_event() -> None:
+    body = b'event: message_start\ndata: {}\n\nevent: error\ndata: {"type": "error"}\n\n'
+    assert error_event(body) == b'{"type": "error"}'
+    assert error_event(b"event: message_stop\ndata: {}\n\n") is None
 
 
 def test_unknown_finding_id_is_a_bug() -> None:

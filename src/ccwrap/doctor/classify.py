@@ -56,9 +56,7 @@ BETA = re.compile(
 OPENAI_ROUTE = re.compile(
     r"invalid url \((post|get) /v1/|unrecognized request url|chat/completions", re.IGNORECASE
 )
-RATE = re.compile(
-    r"rate[_ ]?limit|too many requests|请求过于频繁|请求频率|并发数|overloaded_error", re.IGNORECASE
-)
+RATE = re.compile(r"rate[_ ]?limit|too many requests|请求过于频繁|请求频率|并发数", re.IGNORECASE)
 AUTH = re.compile(
     r"authentication_error|invalid[_ ](x-)?api[_ ]?key|invalid token|unauthori[sz]ed"
     r"|无效的令牌|令牌.{0,10}(无效|过期|不存在)|未提供令牌|permission_error",

@@ -83,6 +83,9 @@ async def live_checks(
         failed = Finding(finding.id, f"the live message failed: {finding.detail}", finding.fix)
         return [failed.check(), *(skip(i, "the live message failed") for i in LIVE_IDS)]
     verdict = classify(stream.status, stream.headers, stream.body)
+    if verdict.kind == "ok" and (error := error_event(stream.body)) is not None:
+        # A 200 stream can still carry the failure as an SSE "error" event (overloaded, quota).
+        verdict = classify(500, {"content-type": "application/json"}, error)
     if verdict.kind != "ok":
         found = (
             finding_for(verdict)
@@ -98,6 +101,16 @@ async def live_checks(
     rows = [ok("model.unavailable", model)]
     rows += [ok(i) for i in LIVE_IDS[1:]]
     return [*rows, stream_check(stream)]
+
+
+def error_event(body: bytes) -> bytes | None:
+    """The data of the first ``event: error`` in an SSE body, or None."""
+    for block in body.split(b"\n\n"):
+        lines = block.strip().splitlines()
+        if lines and lines[0].strip() == b"event: error":
+            data = [line[5:].strip() for line in lines if line.startswith(b"data:")]
+            return b"".join(data) or b"{}"
+    return None
 
 
 def stream_check(stream: Stream) -> Check:
