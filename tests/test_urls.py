@@ -156,7 +156,8 @@ def test_plain_http_to_a_remote_host_warns_but_is_accepted(url: str, warned: boo
 
 def test_predicates() -> None:
     assert has_scheme(" 'https://x' ")
-    assert has_scheme("ftp://x")
+    assert has_scheme("HTTP://x")
+    assert not has_scheme("ftp://x")
     assert not has_scheme("x.example:443")
     assert v1_suffix("https://x/v1/") == "/v1"
     assert v1_suffix("x.example/v1/messages") == "/v1/messages"

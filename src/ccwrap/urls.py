@@ -67,8 +67,10 @@ def normalize_base_url(raw: str) -> NormalizedURL:
 
 
 def has_scheme(raw: str) -> bool:
-    """True when the URL starts with ``scheme://`` (any scheme)."""
-    return _SCHEME.match(_strip_paste(raw, [])) is not None
+    """True when the URL starts with ``http://`` or ``https://`` (any case): what doctor's
+    ``url.scheme`` asks. Without one the client fails with "… cannot be parsed as a URL"."""
+    match = _SCHEME.match(_strip_paste(raw, []))
+    return match is not None and match.group(1).lower() in SCHEMES
 
 
 def v1_suffix(raw: str) -> str | None:
