@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -64,7 +63,7 @@ class Script:
 
 
 @pytest.fixture
-def ctx(tmp_path: Path) -> Context:
+def ctx() -> Context:
     return Context.from_os()
 
 
@@ -270,21 +269,21 @@ def test_v1_suffix_is_confirmed_interactively(store: ProfileStore, secrets: Secr
 
 def test_invalid_url_is_asked_again(store: ProfileStore, secrets: SecretStore) -> None:
     script = Script(
-        ("Base URL", "gw.example.com"),
+        ("Gateway", "url"),
+        ("Base URL", "gw.example.com"),  # no scheme: explained, asked again
         ("Base URL", "https://gw.example.com"),
     )
-    request = SetupRequest(name="w", secret=KEY, check=False)
-    request.url = None
-    request.preset = None
     # Only the URL questions are scripted: flags answer the rest.
-    request.changes = ProfileChanges(
+    flags = ProfileChanges(
         auth="bearer", model="", haiku_model="", subagent_model="", cache_1h=False,
         attribution_header=True, gateway_discovery=False, headers={"X-A": "1"},
     )  # fmt: skip
-    run = wizard(store, secrets, Script(("Gateway", "url"), *script.answers))
-    run.run(request)
+    wizard(store, secrets, script).run(
+        SetupRequest(name="w", secret=KEY, changes=flags, check=False)
+    )
+    assert not script.answers
     assert store.get("w").base_url == "https://gw.example.com"
-    assert any("cannot be parsed as a URL" in n for n in run.ui.notes)  # type: ignore[attr-defined]
+    assert any("cannot be parsed as a URL" in n for n in script.notes)
 
 
 def test_noninteractive_fixes_and_says_so(store: ProfileStore, secrets: SecretStore) -> None:
