@@ -261,3 +261,27 @@ def test_supervise_forwards_sighup(standin: Path, tmp_path: Path) -> None:
     proc.communicate(timeout=30)
     assert proc.returncode == 128 + signal.SIGHUP
     assert marker.read_text() == "cleaned"
+
+
+def test_supervised_run_ctrl_c_goes_to_claude_and_the_file_is_removed(standin: Path) -> None:
+    save(env={"MY_GATEWAY_TOKEN": "tok"})
+    proc = start("run", env={**os.environ, "STANDIN_MODE": "wait"}, start_new_session=True)
+    wait_for(standin.with_suffix(".ready"))
+    settings_path = Path(json.loads(standin.read_text())["settings_file"]["path"])
+    os.killpg(proc.pid, signal.SIGINT)  # the terminal's Ctrl-C: ccwrap and claude both get it
+    proc.communicate(timeout=30)
+    assert standin.with_suffix(".sigint").exists()
+    assert proc.returncode == 42
+    assert not settings_path.exists()
+
+
+def test_managed_pin_warns_on_stderr_and_still_launches(standin: Path, tmp_path: Path) -> None:
+    save()
+    (tmp_path / "managed-settings.json").write_text(
+        '{"env": {"ANTHROPIC_BASE_URL": "https://corp"}}'
+    )
+    result = ccwrap("run")
+    assert result.returncode == 0
+    assert "ccwrap: warning: managed settings" in result.stderr
+    assert "pin ANTHROPIC_BASE_URL" in result.stderr
+    assert standin.exists()
