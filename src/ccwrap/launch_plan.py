@@ -154,8 +154,7 @@ class Override:
 
     source: str  # "local", "project", "user" or "environment"
     path: Path | None
-    name: str  # a variable, or "apiKeyHelper"
-    value: str
+    name: str  # a variable, or "apiKeyHelper" (never the value: it may be a stale key)
 
     def describe(self) -> str:
         where = "shell environment" if self.path is None else f"{self.source} ({self.path})"
@@ -324,15 +323,13 @@ def _overridden(
     for settings_file in files:
         for name, value in settings_file.env.items():
             if name in ours and ours[name] != value:
-                found.append(Override(settings_file.scope, settings_file.path, name, value))
+                found.append(Override(settings_file.scope, settings_file.path, name))
         helper = (settings_file.data or {}).get("apiKeyHelper")
         if "apiKeyHelper" in settings and helper is not None:
-            found.append(
-                Override(settings_file.scope, settings_file.path, "apiKeyHelper", str(helper))
-            )
+            found.append(Override(settings_file.scope, settings_file.path, "apiKeyHelper"))
     for name, value in environ.items():
         if name in ours and ours[name] != value and value:
-            found.append(Override("environment", None, name, value))
+            found.append(Override("environment", None, name))
     return found
 
 
