@@ -285,3 +285,32 @@ def test_managed_pin_warns_on_stderr_and_still_launches(standin: Path, tmp_path:
     assert "ccwrap: warning: managed settings" in result.stderr
     assert "pin ANTHROPIC_BASE_URL" in result.stderr
     assert standin.exists()
+
+
+LAUNCH_WITH_CLEANUP = """
+import os, sys
+from pathlib import Path
+from ccwrap.launch import launch, prepare_launch
+from ccwrap.paths import Context
+from ccwrap.profiles import ProfileStore
+ctx = Context.from_os()
+profile = ProfileStore(ctx.paths.config_file).get("work")
+plan = prepare_launch(ctx, profile, ["-p", "x"])
+marker = Path(sys.argv[1])
+sys.exit(launch(plan, ctx.paths.run_dir, cleanup=[lambda: marker.write_text(str(os.getpid()))]))
+"""
+
+
+def test_launch_with_cleanup_supervises_and_cleans_up(standin: Path, tmp_path: Path) -> None:
+    # What run --proxy needs: ccwrap outlives claude (no exec) even with inline settings.
+    save()
+    marker = tmp_path / "stopped"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LAUNCH_WITH_CLEANUP, str(marker)],
+        env={**os.environ, "STANDIN_MODE": "exit:9"},
+    )
+    proc.wait(timeout=60)
+    assert proc.returncode == 9
+    record = json.loads(standin.read_text())
+    assert record["ppid"] == proc.pid  # a child, not an exec
+    assert marker.read_text() == str(proc.pid)
