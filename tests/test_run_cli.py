@@ -192,3 +192,10 @@ def test_claude_config_dir_is_honoured(
     assert {"source": "user", "path": user["path"], "name": "ANTHROPIC_BASE_URL"} in data[
         "overridden"
     ]
+
+
+def test_json_without_dry_run_is_a_usage_error(cli: CliRunner) -> None:
+    save()
+    result = cli("run", "--json")
+    assert result.exit_code == 2
+    assert "--json goes with --dry-run" in result.stderr

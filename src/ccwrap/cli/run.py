@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ccwrap.errors import CcwrapError
+from ccwrap.errors import CcwrapError, UsageError
 from ccwrap.paths import Context
 
 if TYPE_CHECKING:
@@ -65,6 +65,8 @@ def run_command(
     from ccwrap.launch import launch, prepare_launch, wants_proxy
     from ccwrap.profiles import ProfileStore, resolve
 
+    if json_output and not dry_run:
+        raise UsageError("--json goes with --dry-run", hint="ccwrap run --dry-run --json")
     ctx = Context.from_os()
     chosen = resolve(ProfileStore(ctx.paths.config_file), profile, ctx.environ)
     if wants_proxy(chosen, proxy):
