@@ -314,3 +314,27 @@ def test_launch_with_cleanup_supervises_and_cleans_up(standin: Path, tmp_path: P
     record = json.loads(standin.read_text())
     assert record["ppid"] == proc.pid  # a child, not an exec
     assert marker.read_text() == str(proc.pid)
+
+
+def test_key_helper_from_a_pipx_style_symlink(standin: Path, tmp_path: Path) -> None:
+    # pipx links ~/.local/bin/ccwrap to the console script of its own venv.
+    venv_script = Path(sys.executable).parent / "ccwrap"
+    if not venv_script.is_file():
+        pytest.skip("no console script beside this interpreter")
+    link = tmp_path / "local-bin" / "ccwrap"
+    link.parent.mkdir()
+    link.symlink_to(venv_script)
+    save(key="env:GW_KEY")
+    done = subprocess.run(
+        [str(link), "run", "--dry-run", "--json"], capture_output=True, text=True, check=True
+    )
+    helper = json.loads(done.stdout)["settings"]["apiKeyHelper"]
+    assert helper == f"{link} key work"
+    printed = subprocess.run(
+        ["/bin/sh", "-c", helper],
+        env={**os.environ, "GW_KEY": "sk-through-the-link-1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert printed.stdout == "sk-through-the-link-1"
