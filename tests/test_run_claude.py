@@ -303,3 +303,21 @@ def test_without_the_empty_credentials_a_stale_export_would_win(
         request = gateway.messages()[0]
         assert request.headers["authorization"] == f"Bearer {STALE_KEY}"
         assert request.headers["x-api-key"] == KEY
+
+
+@pytest.mark.claude
+def test_auth_none_profile_still_starts(
+    real_claude: Path, claude_world: Callable[[Path], None]
+) -> None:
+    """Without any credential claude stops at "Not logged in"; auth = none sends a placeholder."""
+    from ccwrap.launch_plan import NO_KEY_PLACEHOLDER
+
+    claude_world(real_claude)
+    with TestGateway() as gateway:
+        save_profile(gateway, auth="none")
+        result = ccwrap_run("-p", "ping")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.stdout.strip() == "pong"
+        request = gateway.messages()[0]
+        assert request.headers["authorization"] == f"Bearer {NO_KEY_PLACEHOLDER}"
+        assert "x-api-key" not in request.headers

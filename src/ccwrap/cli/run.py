@@ -111,10 +111,12 @@ def render_plan(plan: LaunchPlan) -> str:
     """The --dry-run text: command, key route, environment, settings files, warnings."""
     view = plan.to_dict()
     lines = [f"profile: {plan.profile}", f"command: {shlex.join(plan.shown_argv())}"]
-    if plan.key_via == "apiKeyHelper":
-        lines.append(f"key:     apiKeyHelper ({plan.settings.get('apiKeyHelper')})")
-    else:
-        lines.append(f"key:     {plan.key_via}")
+    how = {
+        "apiKeyHelper": f"apiKeyHelper, not read by run ({plan.settings.get('apiKeyHelper')})",
+        "settings": "in the 0600 settings file",
+        "placeholder": "none (auth = none: a placeholder bearer token, so claude starts)",
+    }
+    lines.append(f"key:     {how[plan.key_via]}")
     lines.append("environment set by ccwrap (also in --settings env):")
     lines += [f"  {name}={value}" for name, value in view["env"].items()]
     lines.append("settings files (highest precedence first):")
