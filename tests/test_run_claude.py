@@ -321,3 +321,20 @@ def test_auth_none_profile_still_starts(
         request = gateway.messages()[0]
         assert request.headers["authorization"] == f"Bearer {NO_KEY_PLACEHOLDER}"
         assert "x-api-key" not in request.headers
+
+
+@pytest.mark.claude
+def test_key_from_the_exported_variable_the_settings_blank(
+    real_claude: Path, claude_world: Callable[[Path], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``key = "env:ANTHROPIC_AUTH_TOKEN"``: claude applies the settings' "" before it runs the
+    helper (measured: a helper printing $ANTHROPIC_AUTH_TOKEN printed nothing), so run hands the
+    value over under another name."""
+    claude_world(real_claude)
+    monkeypatch.setenv("ANTHROPIC_AUTH_TOKEN", KEY)
+    with TestGateway(key=KEY, auth="bearer") as gateway:
+        save_profile(gateway, key="env:ANTHROPIC_AUTH_TOKEN")
+        result = ccwrap_run("-p", "ping")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.stdout.strip() == "pong"
+        assert_profile_request(gateway.messages()[0], "bearer")

@@ -108,11 +108,14 @@ def _require_proxy(profile: Profile) -> None:
 
 
 def render_plan(plan: LaunchPlan) -> str:
+    from ccwrap.launch_plan import KEY_COPY_VARIABLE
+
     """The --dry-run text: command, key route, environment, settings files, warnings."""
     view = plan.to_dict()
     lines = [f"profile: {plan.profile}", f"command: {shlex.join(plan.shown_argv())}"]
     how = {
         "apiKeyHelper": f"apiKeyHelper, not read by run ({plan.settings.get('apiKeyHelper')})",
+        "environment": f"apiKeyHelper printing ${KEY_COPY_VARIABLE}, a copy of the key source",
         "settings": "in the 0600 settings file",
         "placeholder": "none (auth = none: a placeholder bearer token, so claude starts)",
     }
