@@ -6,7 +6,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from ccwrap.cli import key, profile, settings, setup, shell
+    from ccwrap.cli import doctor, key, profile, settings, setup, shell
     from ccwrap.cli import run as run_cli
 
     setup.register(app)
@@ -14,4 +14,5 @@ def register(app: typer.Typer) -> None:
     key.register(app)
     run_cli.register(app)
     settings.register(app)
+    doctor.register(app)
     shell.register(app)
