@@ -21,7 +21,10 @@ pytestmark = [
     pytest.mark.subprocess,
     pytest.mark.skipif(os.name != "posix", reason="exec and signals are POSIX"),
 ]
-HEAVY = ("httpx", "starlette", "uvicorn", "keyring", "rich", "tomlkit", "httpcore", "anyio")
+# Nothing of the proxy, the keyring or the full CLI: the hot route (cli.hot) keeps Typer, and with
+# it click and pydantic, off `ccwrap run`.
+HEAVY = ("httpx", "starlette", "uvicorn", "keyring", "secretstorage", "rich", "tomlkit",
+         "httpcore", "anyio", "typer", "click", "pydantic")  # fmt: skip
 
 
 @pytest.fixture
