@@ -162,10 +162,6 @@ class Override:
     path: Path | None
     name: str  # a variable, or "apiKeyHelper" (never the value: it may be a stale key)
 
-    def describe(self) -> str:
-        where = "shell environment" if self.path is None else f"{self.source} ({self.path})"
-        return f"{self.name} from {where}"
-
 
 @dataclass
 class LaunchPlan:
