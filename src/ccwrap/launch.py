@@ -223,7 +223,8 @@ def supervise(
     The child stays in ccwrap's process group, so it keeps the terminal's foreground and gets
     Ctrl-C itself; ccwrap ignores SIGINT/SIGQUIT while it waits and forwards SIGTERM/SIGHUP.
     Returns the child's exit code, or 128+n when a signal n killed it. ``cleanup`` callbacks run
-    on every exit path.
+    on every exit path. Call it from the main thread (Python sets signal handlers only there);
+    the proxy serves from its own thread meanwhile.
     """
     child: subprocess.Popen[bytes] | None = None
     pending: list[int] = []
