@@ -103,14 +103,15 @@ def _require_proxy(profile: Profile) -> None:
         raise CcwrapError(
             f"the proxy is not available yet{why}", hint="run without it: ccwrap run --no-proxy"
         )
-    # The proxy's branch replaces this: start it, then launch.supervise(...) while it runs.
+    # The proxy's branch replaces this: start the proxy, plan with its URL and session token
+    # (prepare_launch(..., key=token)), then launch(plan, run_dir, cleanup=[stop the proxy]).
     raise CcwrapError("ccwrap run --proxy is not wired to the proxy yet")
 
 
 def render_plan(plan: LaunchPlan) -> str:
+    """The --dry-run text: command, key route, environment, settings files, warnings."""
     from ccwrap.launch_plan import KEY_COPY_VARIABLE
 
-    """The --dry-run text: command, key route, environment, settings files, warnings."""
     view = plan.to_dict()
     lines = [f"profile: {plan.profile}", f"command: {shlex.join(plan.shown_argv())}"]
     how = {
@@ -120,7 +121,7 @@ def render_plan(plan: LaunchPlan) -> str:
         "placeholder": "none (auth = none: a placeholder bearer token, so claude starts)",
     }
     lines.append(f"key:     {how[plan.key_via]}")
-    lines.append("environment set by ccwrap (also in --settings env):")
+    lines.append("environment set by ccwrap (and in the --settings env):")
     lines += [f"  {name}={value}" for name, value in view["env"].items()]
     lines.append("settings files (highest precedence first):")
     for settings_file in plan.files:
