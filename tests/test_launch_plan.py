@@ -378,3 +378,42 @@ def test_sweep_removes_only_files_of_dead_processes(tmp_path: Path) -> None:
     assert not dead.exists()
     assert alive.exists()
     assert other.exists()
+
+
+# -- a key source that the settings themselves override --------------------------------------------
+def test_env_key_source_overridden_by_the_settings_is_copied() -> None:
+    from ccwrap.launch_plan import KEY_COPY_HELPER, KEY_COPY_VARIABLE
+
+    environ = {"ANTHROPIC_AUTH_TOKEN": "sk-user-export-1234"}
+    result = plan(profile(key="env:ANTHROPIC_AUTH_TOKEN"), environ=environ)
+    # claude applies the settings' "" before running the helper: `ccwrap key` would read "".
+    assert result.settings["env"]["ANTHROPIC_AUTH_TOKEN"] == ""
+    assert result.settings["apiKeyHelper"] == KEY_COPY_HELPER
+    assert result.env[KEY_COPY_VARIABLE] == "sk-user-export-1234"
+    assert result.key_via == "environment"
+    assert result.inline
+    assert "sk-user-export" not in " ".join(result.argv())
+    assert "sk-user-export" not in json.dumps(result.to_dict())
+
+
+def test_env_key_source_not_overridden_keeps_ccwrap_key() -> None:
+    result = plan(profile(key="env:MY_GATEWAY_KEY"), environ={"MY_GATEWAY_KEY": "x"})
+    assert result.settings["apiKeyHelper"] == HELPER
+    assert result.key_via == "apiKeyHelper"
+
+
+def test_env_key_source_missing_is_an_error() -> None:
+    from ccwrap.errors import KeyStoreError
+
+    with pytest.raises(KeyStoreError, match=r"\$ANTHROPIC_API_KEY, which is not set"):
+        plan(profile(key="env:ANTHROPIC_API_KEY"))
+
+
+def test_user_helper_wins_over_the_key_copy(tmp_path: Path) -> None:
+    _, user = split_user_settings(["--settings", '{"apiKeyHelper": "mine"}'], tmp_path)
+    result = plan(
+        profile(key="env:ANTHROPIC_AUTH_TOKEN"),
+        environ={"ANTHROPIC_AUTH_TOKEN": "k"},
+        user_settings=user,
+    )
+    assert result.settings["apiKeyHelper"] == "mine"

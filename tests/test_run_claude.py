@@ -12,8 +12,9 @@ what these tests hold ccwrap to:
   goes to the profile's gateway with the profile's key.
 - Interactive mode too: the TUI started by ``ccwrap run`` (exec'd, so the terminal's process is
   claude itself) sends the helper's key without any approval prompt.
-- The only connection claude opens is to the gateway (checked once with strace; here a dead
-  HTTPS_PROXY makes any other host fail fast, and NO_PROXY keeps loopback direct).
+- With CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 the only connection claude opens is to the
+  gateway: a recording HTTPS_PROXY on loopback (NO_PROXY keeps the gateway direct) sees nothing,
+  and refuses what it would see, so no test can reach beyond 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 import subprocess
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,23 +41,67 @@ from tests.gateway import RecordedRequest, TestGateway
 KEY = "sk-profile-key-0123456789"
 STALE_KEY = "sk-stale-key-9876543210"
 BILLING_BLOCK = "x-anthropic-billing-header"
+# Hosts the interactive TUI of 2.1.197 tries even with nonessential traffic off (refused here).
+INTERACTIVE_EXTRA_HOSTS = frozenset({"downloads.claude.ai:443", "github.com:443"})
+
+
+class EgressRecorder:
+    """A stand-in HTTP(S) proxy on loopback that records and refuses every connection: claude
+    gets it as HTTPS_PROXY/HTTP_PROXY, so any host but loopback (NO_PROXY) shows up here."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(2)
+                try:
+                    first = conn.recv(4096).split(b"\r\n", 1)[0]
+                except OSError as exc:
+                    first = repr(exc).encode()
+                self.seen.append(first.decode(errors="replace"))
+
+    def close(self) -> None:
+        self._server.close()
 
 
 @pytest.fixture
-def claude_world(monkeypatch: pytest.MonkeyPatch, file_keyring: Path) -> Callable[[Path], None]:
-    """Point ccwrap at a claude and keep that claude on loopback, quiet and retry-free."""
+def claude_world(
+    monkeypatch: pytest.MonkeyPatch, file_keyring: Path
+) -> Iterator[Callable[..., None]]:
+    """Point ccwrap at a claude and keep that claude on loopback, quiet and retry-free.
 
-    def use(claude: Path) -> None:
+    Measured: without CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 the client also opens
+    ``CONNECT api.anthropic.com:443`` (twice, for a -p prompt), whatever the base URL; with it,
+    only the gateway. The interactive TUI still tries ``downloads.claude.ai:443`` and
+    ``github.com:443`` (refused here: they fail at once); a test expecting that says so with
+    ``refused_ok``. Every test using this fixture fails if anything else reached the recorder.
+    """
+    egress = EgressRecorder()
+    allowed: set[str] = set()
+
+    def use(claude: Path, refused_ok: frozenset[str] = frozenset()) -> None:
+        allowed.update(f"CONNECT {target} HTTP/1.1" for target in refused_ok)
         monkeypatch.setenv("CCWRAP_CLAUDE", str(claude))
         monkeypatch.setenv("CLAUDE_CODE_MAX_RETRIES", "0")
         monkeypatch.setenv("DISABLE_AUTOUPDATER", "1")
         monkeypatch.setenv("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
-        # Any host but loopback goes to a closed port and fails at once.
-        monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
-        monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+        monkeypatch.setenv("HTTPS_PROXY", egress.url)
+        monkeypatch.setenv("HTTP_PROXY", egress.url)
         monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
 
-    return use
+    yield use
+    egress.close()
+    unexpected = [line for line in egress.seen if line not in allowed]
+    assert unexpected == [], f"claude tried to reach beyond loopback: {unexpected}"
 
 
 def save_profile(gateway: TestGateway, **fields: Any) -> Profile:
@@ -112,7 +159,7 @@ def assert_profile_request(request: RecordedRequest, auth: str) -> None:
 @pytest.mark.claude
 @pytest.mark.parametrize("auth", ["bearer", "x-api-key"])
 def test_real_claude_through_ccwrap_run(
-    real_claude: Path, claude_world: Callable[[Path], None], auth: str
+    real_claude: Path, claude_world: Callable[..., None], auth: str
 ) -> None:
     claude_world(real_claude)
     with TestGateway(key=KEY, auth=auth) as gateway:
@@ -141,7 +188,7 @@ def test_real_claude_through_ccwrap_run(
 
 @pytest.mark.claude
 def test_real_claude_default_profile_keeps_client_defaults(
-    real_claude: Path, claude_world: Callable[[Path], None]
+    real_claude: Path, claude_world: Callable[..., None]
 ) -> None:
     claude_world(real_claude)
     with TestGateway(key=KEY) as gateway:
@@ -158,7 +205,7 @@ def test_real_claude_default_profile_keeps_client_defaults(
 @pytest.mark.claude
 def test_profile_beats_stale_settings_and_exports(
     real_claude: Path,
-    claude_world: Callable[[Path], None],
+    claude_world: Callable[..., None],
     isolated: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -194,7 +241,7 @@ def test_profile_beats_stale_settings_and_exports(
 
 @pytest.mark.claude
 def test_gateway_401_makes_ccwrap_exit_1(
-    real_claude: Path, claude_world: Callable[[Path], None]
+    real_claude: Path, claude_world: Callable[..., None]
 ) -> None:
     claude_world(real_claude)
     with TestGateway(mode="401") as gateway:
@@ -214,7 +261,7 @@ def test_the_pinned_client_is_the_measured_version(real_claude: Path) -> None:
 
 
 @pytest.mark.claude_latest
-def test_latest_claude_through_ccwrap_run(claude_world: Callable[[Path], None]) -> None:
+def test_latest_claude_through_ccwrap_run(claude_world: Callable[..., None]) -> None:
     """The newest client from npm: a change that breaks ccwrap fails here, by this name."""
     claude = latest_claude()
     require(claude is not None, "claude@latest is not installed (run scripts/test)")
@@ -236,7 +283,7 @@ def test_latest_claude_through_ccwrap_run(claude_world: Callable[[Path], None]) 
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/PID/exe")
 def test_interactive_claude_in_a_terminal(
-    real_claude: Path, claude_world: Callable[[Path], None], isolated: Path
+    real_claude: Path, claude_world: Callable[..., None], isolated: Path
 ) -> None:
     """The TUI through ``ccwrap run`` (exec): the profile's key with no approval prompt, and
     Ctrl-C reaches claude itself."""
@@ -244,7 +291,7 @@ def test_interactive_claude_in_a_terminal(
 
     import pexpect
 
-    claude_world(real_claude)
+    claude_world(real_claude, refused_ok=INTERACTIVE_EXTRA_HOSTS)
     # Skip the first-run theme and login screens; the folder-trust question is answered below.
     (isolated / ".claude.json").write_text('{"hasCompletedOnboarding": true, "theme": "dark"}')
     with TestGateway(key=KEY, auth="bearer") as gateway:
@@ -283,7 +330,7 @@ def test_interactive_claude_in_a_terminal(
 
 @pytest.mark.claude
 def test_without_the_empty_credentials_a_stale_export_would_win(
-    real_claude: Path, claude_world: Callable[[Path], None], monkeypatch: pytest.MonkeyPatch
+    real_claude: Path, claude_world: Callable[..., None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Why launch_plan sets both credential variables to "": the client prefers an exported
     ANTHROPIC_AUTH_TOKEN to apiKeyHelper for ``authorization`` (claude-code-facts.md). Measured
@@ -304,3 +351,67 @@ def test_without_the_empty_credentials_a_stale_export_would_win(
         assert request.headers["authorization"] == f"Bearer {STALE_KEY}"
         # The helper runs beside the first request: x-api-key is there only once it has answered.
         assert request.headers.get("x-api-key", KEY) == KEY
+
+
+@pytest.mark.claude
+def test_auth_none_profile_still_starts(
+    real_claude: Path, claude_world: Callable[..., None]
+) -> None:
+    """Without any credential claude stops at "Not logged in"; auth = none sends a placeholder."""
+    from ccwrap.launch_plan import NO_KEY_PLACEHOLDER
+
+    claude_world(real_claude)
+    with TestGateway() as gateway:
+        save_profile(gateway, auth="none")
+        result = ccwrap_run("-p", "ping")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.stdout.strip() == "pong"
+        request = gateway.messages()[0]
+        assert request.headers["authorization"] == f"Bearer {NO_KEY_PLACEHOLDER}"
+        assert "x-api-key" not in request.headers
+
+
+@pytest.mark.claude
+def test_key_from_the_exported_variable_the_settings_blank(
+    real_claude: Path, claude_world: Callable[..., None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``key = "env:ANTHROPIC_AUTH_TOKEN"``: claude applies the settings' "" before it runs the
+    helper (measured: a helper printing $ANTHROPIC_AUTH_TOKEN printed nothing), so run hands the
+    value over under another name."""
+    claude_world(real_claude)
+    monkeypatch.setenv("ANTHROPIC_AUTH_TOKEN", KEY)
+    with TestGateway(key=KEY, auth="bearer") as gateway:
+        save_profile(gateway, key="env:ANTHROPIC_AUTH_TOKEN")
+        result = ccwrap_run("-p", "ping")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.stdout.strip() == "pong"
+        assert_profile_request(gateway.messages()[0], "bearer")
+
+
+@pytest.mark.claude
+def test_egress_recorder_sees_and_refuses_other_hosts(real_claude: Path) -> None:
+    """The net under every test above: a non-loopback host reaches the recorder, fails at once."""
+    egress = EgressRecorder()
+    settings = {"env": {"ANTHROPIC_BASE_URL": "https://gateway.example.invalid"}}
+    env = {
+        **os.environ,
+        "HTTPS_PROXY": egress.url,
+        "HTTP_PROXY": egress.url,
+        "NO_PROXY": "127.0.0.1,localhost",
+        "ANTHROPIC_AUTH_TOKEN": "x",
+        "CLAUDE_CODE_MAX_RETRIES": "0",
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+    }
+    try:
+        done = subprocess.run(
+            [str(real_claude), "--settings", json.dumps(settings), "-p", "ping"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=90,
+            stdin=subprocess.DEVNULL,
+        )
+    finally:
+        egress.close()
+    assert done.returncode == 1
+    assert "CONNECT gateway.example.invalid:443 HTTP/1.1" in egress.seen

@@ -176,3 +176,26 @@ def test_key_through_both_routes(cli: CliRunner, monkeypatch: pytest.MonkeyPatch
     assert cli("key", "work").stdout == "sk-from-env-123456"
     assert cli("key", "work", "--reveal").stdout == "sk-from-env-123456"
     assert cli("key", "--help").exit_code == 0
+
+
+def test_claude_config_dir_is_honoured(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    save()
+    config_dir = tmp_path / "elsewhere"
+    config_dir.mkdir()
+    (config_dir / "settings.json").write_text('{"env": {"ANTHROPIC_BASE_URL": "http://stale"}}')
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(config_dir))
+    data = json.loads(cli("run", "--dry-run", "--json").stdout)
+    user = next(f for f in data["settings_files"] if f["scope"] == "user")
+    assert user["path"] == str(config_dir / "settings.json")
+    assert {"source": "user", "path": user["path"], "name": "ANTHROPIC_BASE_URL"} in data[
+        "overridden"
+    ]
+
+
+def test_json_without_dry_run_is_a_usage_error(cli: CliRunner) -> None:
+    save()
+    result = cli("run", "--json")
+    assert result.exit_code == 2
+    assert "--json goes with --dry-run" in result.stderr

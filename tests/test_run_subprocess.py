@@ -21,7 +21,10 @@ pytestmark = [
     pytest.mark.subprocess,
     pytest.mark.skipif(os.name != "posix", reason="exec and signals are POSIX"),
 ]
-HEAVY = ("httpx", "starlette", "uvicorn", "keyring", "rich", "tomlkit", "httpcore", "anyio")
+# Nothing of the proxy, the keyring or the full CLI: the hot route (cli.hot) keeps Typer, and with
+# it click and pydantic, off `ccwrap run`.
+HEAVY = ("httpx", "starlette", "uvicorn", "keyring", "secretstorage", "rich", "tomlkit",
+         "httpcore", "anyio", "typer", "click", "pydantic")  # fmt: skip
 
 
 @pytest.fixture
@@ -261,3 +264,80 @@ def test_supervise_forwards_sighup(standin: Path, tmp_path: Path) -> None:
     proc.communicate(timeout=30)
     assert proc.returncode == 128 + signal.SIGHUP
     assert marker.read_text() == "cleaned"
+
+
+def test_supervised_run_ctrl_c_goes_to_claude_and_the_file_is_removed(standin: Path) -> None:
+    save(env={"MY_GATEWAY_TOKEN": "tok"})
+    proc = start("run", env={**os.environ, "STANDIN_MODE": "wait"}, start_new_session=True)
+    wait_for(standin.with_suffix(".ready"))
+    settings_path = Path(json.loads(standin.read_text())["settings_file"]["path"])
+    os.killpg(proc.pid, signal.SIGINT)  # the terminal's Ctrl-C: ccwrap and claude both get it
+    proc.communicate(timeout=30)
+    assert standin.with_suffix(".sigint").exists()
+    assert proc.returncode == 42
+    assert not settings_path.exists()
+
+
+def test_managed_pin_warns_on_stderr_and_still_launches(standin: Path, tmp_path: Path) -> None:
+    save()
+    (tmp_path / "managed-settings.json").write_text(
+        '{"env": {"ANTHROPIC_BASE_URL": "https://corp"}}'
+    )
+    result = ccwrap("run")
+    assert result.returncode == 0
+    assert "ccwrap: warning: managed settings" in result.stderr
+    assert "pin ANTHROPIC_BASE_URL" in result.stderr
+    assert standin.exists()
+
+
+LAUNCH_WITH_CLEANUP = """
+import os, sys
+from pathlib import Path
+from ccwrap.launch import launch, prepare_launch
+from ccwrap.paths import Context
+from ccwrap.profiles import ProfileStore
+ctx = Context.from_os()
+profile = ProfileStore(ctx.paths.config_file).get("work")
+plan = prepare_launch(ctx, profile, ["-p", "x"])
+marker = Path(sys.argv[1])
+sys.exit(launch(plan, ctx.paths.run_dir, cleanup=[lambda: marker.write_text(str(os.getpid()))]))
+"""
+
+
+def test_launch_with_cleanup_supervises_and_cleans_up(standin: Path, tmp_path: Path) -> None:
+    # What run --proxy needs: ccwrap outlives claude (no exec) even with inline settings.
+    save()
+    marker = tmp_path / "stopped"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LAUNCH_WITH_CLEANUP, str(marker)],
+        env={**os.environ, "STANDIN_MODE": "exit:9"},
+    )
+    proc.wait(timeout=60)
+    assert proc.returncode == 9
+    record = json.loads(standin.read_text())
+    assert record["ppid"] == proc.pid  # a child, not an exec
+    assert marker.read_text() == str(proc.pid)
+
+
+def test_key_helper_from_a_pipx_style_symlink(standin: Path, tmp_path: Path) -> None:
+    # pipx links ~/.local/bin/ccwrap to the console script of its own venv.
+    venv_script = Path(sys.executable).parent / "ccwrap"
+    if not venv_script.is_file():
+        pytest.skip("no console script beside this interpreter")
+    link = tmp_path / "local-bin" / "ccwrap"
+    link.parent.mkdir()
+    link.symlink_to(venv_script)
+    save(key="env:GW_KEY")
+    done = subprocess.run(
+        [str(link), "run", "--dry-run", "--json"], capture_output=True, text=True, check=True
+    )
+    helper = json.loads(done.stdout)["settings"]["apiKeyHelper"]
+    assert helper == f"{link} key work"
+    printed = subprocess.run(
+        ["/bin/sh", "-c", helper],
+        env={**os.environ, "GW_KEY": "sk-through-the-link-1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert printed.stdout == "sk-through-the-link-1"

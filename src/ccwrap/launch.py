@@ -15,6 +15,7 @@ file is removed on every exit path; files of a run that was killed are swept at 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -162,13 +163,25 @@ def version_tuple(version: str) -> tuple[int, ...]:
 
 
 # -- running --------------------------------------------------------------------------------------
-def launch(plan: LaunchPlan, run_dir: Path) -> int:
-    """Start claude as the plan says; returns its exit code (on POSIX, exec never returns)."""
+def launch(plan: LaunchPlan, run_dir: Path, *, cleanup: Sequence[Callable[[], None]] = ()) -> int:
+    """Start claude as the plan says; returns its exit code (on POSIX, exec never returns).
+
+    ``cleanup`` (e.g. stopping the proxy) means ccwrap must outlive claude: it then supervises
+    claude instead of exec'ing it, and runs the callbacks after claude exits, whatever happens.
+    """
     sweep_run_dir(run_dir)
-    if plan.inline:
+    if plan.inline and not cleanup:
         return exec_claude(plan.argv(), plan.env)
-    path = write_settings_file(run_dir, plan.settings)
-    return supervise(plan.argv(path), plan.env, cleanup=[lambda: _unlink(path)])
+    callbacks = list(cleanup)
+    settings_file: Path | None = None
+    if not plan.inline:
+        try:
+            settings_file = write_settings_file(run_dir, plan.settings)
+        except BaseException:
+            _run_cleanup(callbacks)
+            raise
+        callbacks.insert(0, functools.partial(_unlink, settings_file))
+    return supervise(plan.argv(settings_file), plan.env, cleanup=callbacks)
 
 
 def exec_claude(argv: Sequence[str], env: Mapping[str, str]) -> int:
@@ -210,7 +223,8 @@ def supervise(
     The child stays in ccwrap's process group, so it keeps the terminal's foreground and gets
     Ctrl-C itself; ccwrap ignores SIGINT/SIGQUIT while it waits and forwards SIGTERM/SIGHUP.
     Returns the child's exit code, or 128+n when a signal n killed it. ``cleanup`` callbacks run
-    on every exit path.
+    on every exit path. Call it from the main thread (Python sets signal handlers only there);
+    the proxy serves from its own thread meanwhile.
     """
     child: subprocess.Popen[bytes] | None = None
     pending: list[int] = []

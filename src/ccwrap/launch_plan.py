@@ -29,9 +29,9 @@ from typing import Any, Literal
 
 from ccwrap.claude_env import AUTH_TOKEN, MANAGED_VARIABLES, SECRET_VARIABLES, profile_env
 from ccwrap.claude_settings import SettingsFile, parse_settings, read_settings
-from ccwrap.errors import CcwrapError, SettingsError, UsageError
+from ccwrap.errors import CcwrapError, KeyStoreError, SettingsError, UsageError
 from ccwrap.profiles import Profile
-from ccwrap.secrets import mask
+from ccwrap.secrets import KeySource, mask
 
 # Variables that would send claude somewhere else, or with other names or headers, than the
 # profile says. When the profile does not set one but a settings file or the shell does, run sets
@@ -48,7 +48,13 @@ CLEARED_VARIABLES: tuple[str, ...] = (
 # gateway that wants none: an ``auth = "none"`` profile gets this placeholder as its bearer token.
 NO_KEY_PLACEHOLDER = "ccwrap-no-key"
 _SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|CREDENTIAL)", re.IGNORECASE)
-KeyVia = Literal["apiKeyHelper", "settings", "placeholder"]
+KeyVia = Literal["apiKeyHelper", "environment", "settings", "placeholder"]
+# When the key source is ``env:VAR`` and VAR is one of the variables the settings set (say
+# ``env:ANTHROPIC_AUTH_TOKEN``), claude applies the settings' "" before it runs apiKeyHelper, and
+# ``ccwrap key`` would find VAR empty (measured). The value then travels under this name instead,
+# in claude's environment like VAR itself was, and the helper just prints it.
+KEY_COPY_VARIABLE = "CCWRAP_RUN_API_KEY"
+KEY_COPY_HELPER = f'printf %s "${KEY_COPY_VARIABLE}"'
 
 
 # -- the key helper -------------------------------------------------------------------------------
@@ -154,12 +160,7 @@ class Override:
 
     source: str  # "local", "project", "user" or "environment"
     path: Path | None
-    name: str  # a variable, or "apiKeyHelper"
-    value: str
-
-    def describe(self) -> str:
-        where = "shell environment" if self.path is None else f"{self.source} ({self.path})"
-        return f"{self.name} from {where}"
+    name: str  # a variable, or "apiKeyHelper" (never the value: it may be a stale key)
 
 
 @dataclass
@@ -260,26 +261,13 @@ def plan_launch(
     a secret and go through a 0600 file.
     """
     env = profile_env(profile, key=key)
-    settings: dict[str, Any] = {}
-    key_via: KeyVia
-    if key is not None:
-        key_via = "settings"
-    elif profile.auth == "none":
-        env[AUTH_TOKEN] = NO_KEY_PLACEHOLDER
-        key_via = "placeholder"
-    else:
-        if key_helper is None:
-            raise CcwrapError(f"profile {profile.name!r} needs a key helper or a key")
-        # Both credential variables stay "" (profile_env with key=None): they outrank
-        # apiKeyHelper in the client's credential order, and "" cancels stale values of them.
-        settings["apiKeyHelper"] = key_helper
-        key_via = "apiKeyHelper"
-
     user_files = [f for f in files if f.scope != "managed"]
     cleared = _stale_variables(env, user_files, environ)
-    for name in cleared:
-        env[name] = ""
-    settings = {"env": env, **settings}
+    env.update(dict.fromkeys(cleared, ""))
+    key_via, helper, copied = _key_route(profile, env, environ, key=key, key_helper=key_helper)
+    if key_via == "placeholder":
+        env[AUTH_TOKEN] = NO_KEY_PLACEHOLDER
+    settings: dict[str, Any] = {"env": env, **({"apiKeyHelper": helper} if helper else {})}
     inline = key is None and not any(is_secret_variable(n) and v for n, v in profile.env.items())
     if user_settings is not None:
         settings = merge_settings(settings, user_settings.data)
@@ -289,6 +277,8 @@ def plan_launch(
     changes = {
         k: v for k, v in settings["env"].items() if isinstance(v, str) and environ.get(k) != v
     }
+    if copied is not None:
+        changes[KEY_COPY_VARIABLE] = copied
     child_env = {**environ, **changes}
     return LaunchPlan(
         claude=claude,
@@ -305,6 +295,44 @@ def plan_launch(
         warnings=_warnings(settings, files, managed),
         user_settings=user_settings.source if user_settings else None,
     )
+
+
+def _key_route(
+    profile: Profile,
+    env: Mapping[str, str],
+    environ: Mapping[str, str],
+    *,
+    key: str | None,
+    key_helper: str | None,
+) -> tuple[KeyVia, str | None, str | None]:
+    """How the key reaches claude: (route, apiKeyHelper command, value copied into the env).
+
+    With apiKeyHelper both credential variables stay "" (``profile_env`` with ``key=None``):
+    they outrank apiKeyHelper in the client's credential order, and "" cancels stale values.
+    """
+    if key is not None:
+        return "settings", None, None
+    if profile.auth == "none":
+        return "placeholder", None, None
+    if (copied := _key_copy(profile, env, environ)) is not None:
+        return "environment", KEY_COPY_HELPER, copied
+    if key_helper is None:
+        raise CcwrapError(f"profile {profile.name!r} needs a key helper or a key")
+    return "apiKeyHelper", key_helper, None
+
+
+def _key_copy(profile: Profile, env: Mapping[str, str], environ: Mapping[str, str]) -> str | None:
+    """The key, when it comes from a variable that the settings themselves override."""
+    source = KeySource.parse(profile.key)
+    if source.kind != "env" or source.arg not in env:
+        return None
+    value = environ.get(source.arg)
+    if not value:
+        raise KeyStoreError(
+            f"profile {profile.name!r} takes its key from ${source.arg}, which is not set",
+            hint=f"export {source.arg}=… first, or store the key: ccwrap setup {profile.name}",
+        )
+    return value
 
 
 def _stale_variables(
@@ -324,15 +352,13 @@ def _overridden(
     for settings_file in files:
         for name, value in settings_file.env.items():
             if name in ours and ours[name] != value:
-                found.append(Override(settings_file.scope, settings_file.path, name, value))
+                found.append(Override(settings_file.scope, settings_file.path, name))
         helper = (settings_file.data or {}).get("apiKeyHelper")
         if "apiKeyHelper" in settings and helper is not None:
-            found.append(
-                Override(settings_file.scope, settings_file.path, "apiKeyHelper", str(helper))
-            )
+            found.append(Override(settings_file.scope, settings_file.path, "apiKeyHelper"))
     for name, value in environ.items():
         if name in ours and ours[name] != value and value:
-            found.append(Override("environment", None, name, value))
+            found.append(Override("environment", None, name))
     return found
 
 

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ccwrap.errors import CcwrapError
+from ccwrap.errors import CcwrapError, UsageError
 from ccwrap.paths import Context
 
 if TYPE_CHECKING:
@@ -65,6 +65,8 @@ def run_command(
     from ccwrap.launch import launch, prepare_launch, wants_proxy
     from ccwrap.profiles import ProfileStore, resolve
 
+    if json_output and not dry_run:
+        raise UsageError("--json goes with --dry-run", hint="ccwrap run --dry-run --json")
     ctx = Context.from_os()
     chosen = resolve(ProfileStore(ctx.paths.config_file), profile, ctx.environ)
     if wants_proxy(chosen, proxy):
@@ -101,19 +103,25 @@ def _require_proxy(profile: Profile) -> None:
         raise CcwrapError(
             f"the proxy is not available yet{why}", hint="run without it: ccwrap run --no-proxy"
         )
-    # The proxy's branch replaces this: start it, then launch.supervise(...) while it runs.
+    # The proxy's branch replaces this: start the proxy, plan with its URL and session token
+    # (prepare_launch(..., key=token)), then launch(plan, run_dir, cleanup=[stop the proxy]).
     raise CcwrapError("ccwrap run --proxy is not wired to the proxy yet")
 
 
 def render_plan(plan: LaunchPlan) -> str:
     """The --dry-run text: command, key route, environment, settings files, warnings."""
+    from ccwrap.launch_plan import KEY_COPY_VARIABLE
+
     view = plan.to_dict()
     lines = [f"profile: {plan.profile}", f"command: {shlex.join(plan.shown_argv())}"]
-    if plan.key_via == "apiKeyHelper":
-        lines.append(f"key:     apiKeyHelper ({plan.settings.get('apiKeyHelper')})")
-    else:
-        lines.append(f"key:     {plan.key_via}")
-    lines.append("environment set by ccwrap (also in --settings env):")
+    how = {
+        "apiKeyHelper": f"apiKeyHelper, not read by run ({plan.settings.get('apiKeyHelper')})",
+        "environment": f"apiKeyHelper printing ${KEY_COPY_VARIABLE}, a copy of the key source",
+        "settings": "in the 0600 settings file",
+        "placeholder": "none (auth = none: a placeholder bearer token, so claude starts)",
+    }
+    lines.append(f"key:     {how[plan.key_via]}")
+    lines.append("environment set by ccwrap (and in the --settings env):")
     lines += [f"  {name}={value}" for name, value in view["env"].items()]
     lines.append("settings files (highest precedence first):")
     for settings_file in plan.files:
