@@ -139,7 +139,7 @@ def test_gateway_path_names_the_anthropic_variant(cli: CliRunner, gateway: TestG
 
 
 def test_gateway_path_without_an_answering_variant(cli: CliRunner, gateway: TestGateway) -> None:
-    gateway.mode = "doctor-404"
+    gateway.mode = "doctor-nowhere"
     _, checks = run(cli, "--url", gateway.url)
     assert checks["gateway.path"]["status"] == "fail"
     assert "none of the usual variants" in checks["gateway.path"]["detail"]
@@ -195,7 +195,7 @@ def test_html(cli: CliRunner, gateway: TestGateway) -> None:
 
 
 # -- auth ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("mode", ["401", "403"])
+@pytest.mark.parametrize("mode", ["401", "doctor-403"])
 def test_auth_rejected_in_both_modes(cli: CliRunner, gateway: TestGateway, mode: str) -> None:
     gateway.mode = mode
     result, checks = run(cli, "--url", gateway.url)
@@ -236,7 +236,7 @@ def test_billing_sent_as_403_is_not_an_auth_problem(cli: CliRunner, gateway: Tes
 
 @pytest.mark.parametrize(
     ("mode", "finding"),
-    [("402", "billing.balance"), ("429", "rate.limited"), ("500", "gateway.error")],
+    [("doctor-402", "billing.balance"), ("doctor-429", "rate.limited"), ("500", "gateway.error")],
 )
 def test_status_findings_from_the_free_probe(
     cli: CliRunner, gateway: TestGateway, mode: str, finding: str
