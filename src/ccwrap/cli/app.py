@@ -28,8 +28,11 @@ def _version(value: bool) -> None:
 
 
 def build_app() -> typer.Typer:
-    import typer  # lazily: `run` and `key` (cli.hot) never import it
+    import typer  # lazily: the hot paths (cli.hot) never import it
 
+    from ccwrap.cli import fastpath
+
+    fastpath.install()  # neither pydantic nor rich on the hot paths (completion, run, key)
     app = typer.Typer(
         name="ccwrap",
         help="Point Claude Code at any Anthropic-compatible gateway.",

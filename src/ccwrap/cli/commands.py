@@ -6,12 +6,13 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from ccwrap.cli import key
-
-    key.register(app)
+    from ccwrap.cli import doctor, key, profile, settings, setup, shell
     from ccwrap.cli import run as run_cli
 
+    setup.register(app)
+    profile.register(app)
+    key.register(app)
     run_cli.register(app)
-    from ccwrap.cli import doctor
-
+    settings.register(app)
+    shell.register(app)
     doctor.register(app)

@@ -1,4 +1,4 @@
-"""``ccwrap run`` and ``ccwrap key`` without Typer: the two commands in front of every session.
+"""``run``, ``key`` and ``--version`` without Typer: the commands in front of every session.
 
 Measured on this machine (docs/benchmarks.md, "Launch"): importing Typer costs ~40 ms, and Typer
 0.29 validates every non-bool parameter through a pydantic TypeAdapter, which imports pydantic
@@ -14,6 +14,7 @@ so help, errors and completion stay Typer's. Both routes end in the same functio
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -25,6 +26,8 @@ def parse(argv: Sequence[str], environ: dict[str, str] | None = None) -> Command
     environ = dict(os.environ) if environ is None else environ
     if not argv or any(name.startswith("_CCWRAP_COMPLETE") for name in environ):
         return None
+    if list(argv) == ["--version"]:
+        return _version
     if argv[0] == "run":
         return _parse_run(argv[1:])
     if argv[0] == "key":
@@ -58,6 +61,13 @@ def _parse_run(args: Sequence[str]) -> Command | None:
             return None
         index += 1
     return lambda: _run(options, [])
+
+
+def _version() -> int:
+    from ccwrap import __version__
+
+    sys.stdout.write(f"ccwrap {__version__}\n")
+    return 0
 
 
 def _parse_key(args: Sequence[str]) -> Command | None:

@@ -29,7 +29,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
-from ccwrap import __version__
+from ccwrap import __version__, urls
 from ccwrap.doctor.classify import Verdict, classify, finding_for
 from ccwrap.doctor.model import Check, Finding, ok, skip
 
@@ -433,7 +433,7 @@ def path_variants(base_url: str) -> list[str]:
     root = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
     path = parts.path.rstrip("/")
     candidates = []
-    for suffix in ("/v1/messages", "/v1/chat/completions", "/v1"):
+    for suffix in urls.V1_SUFFIXES:
         if path.endswith(suffix):
             candidates.append(root + path[: -len(suffix)])
     candidates += [
