@@ -138,6 +138,19 @@ def test_gateway_path_names_the_anthropic_variant(cli: CliRunner, gateway: TestG
     assert checks["gateway.path"]["fix"] == f"use the base URL {gateway.url}/anthropic"
 
 
+def test_gateway_path_fix_for_a_profile_works(
+    cli: CliRunner, gateway: TestGateway, memory_keyring: MemoryKeyring
+) -> None:
+    gateway.mode = "doctor-anthropic-prefix"
+    save_profile(memory_keyring, base_url=gateway.url)
+    _, checks = run(cli, "--profile", "work")
+    fix = checks["gateway.path"]["fix"]
+    assert fix.endswith(f"(ccwrap profile edit work --url {gateway.url}/anthropic)")
+    assert cli("profile", "edit", "work", "--url", f"{gateway.url}/anthropic").exit_code == 0
+    result, checks = run(cli, "--profile", "work")
+    assert result.exit_code == 0, problems(checks)
+
+
 def test_gateway_path_without_an_answering_variant(cli: CliRunner, gateway: TestGateway) -> None:
     gateway.mode = "doctor-nowhere"
     _, checks = run(cli, "--url", gateway.url)
@@ -215,8 +228,13 @@ def test_auth_mode_for_a_profile(
     assert result.exit_code == 1
     assert problems(checks) == {"auth.mode": "fail"}
     assert checks["auth.mode"]["fix"] == (
-        "switch this profile to x-api-key: ccwrap setup work --auth x-api-key"
+        "switch this profile to x-api-key: ccwrap profile edit work --auth x-api-key"
     )
+    # the command it names fixes it
+    command = checks["auth.mode"]["fix"].split(": ", 1)[1].split()
+    assert cli(*command[1:]).exit_code == 0
+    result, checks = run(cli, "--profile", "work")
+    assert result.exit_code == 0, problems(checks)
 
 
 def test_auth_mode_to_bearer_for_a_url(cli: CliRunner, gateway: TestGateway, monkeypatch) -> None:

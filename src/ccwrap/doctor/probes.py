@@ -468,7 +468,7 @@ async def _auth_checks(session: Session, verdict: Verdict) -> list[Check]:
     retry = await session.messages(mode=other)
     if isinstance(retry, Answer) and retry.verdict.kind != "auth":
         variable = "ANTHROPIC_API_KEY" if other == "x-api-key" else "ANTHROPIC_AUTH_TOKEN"
-        fix = f"switch this profile to {other}: ccwrap setup {target.profile} --auth {other}"
+        fix = f"switch this profile to {other}: ccwrap profile edit {target.profile} --auth {other}"
         if target.profile is None:
             fix = f"send the key as {_mode_words(other)}: put it in {variable} instead"
         return [
@@ -508,7 +508,7 @@ def _key_fix(target: ProbeTarget) -> str:
 
 
 def _edit_hint(target: ProbeTarget, flag: str) -> str:
-    return f" (ccwrap setup {target.profile} {flag})" if target.profile else ""
+    return f" (ccwrap profile edit {target.profile} {flag})" if target.profile else ""
 
 
 def _with_profile(finding: Finding, target: ProbeTarget) -> Finding:
