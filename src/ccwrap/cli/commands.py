@@ -14,5 +14,5 @@ def register(app: typer.Typer) -> None:
     key.register(app)
     run_cli.register(app)
     settings.register(app)
-    shell.register(app)
     doctor.register(app)
+    shell.register(app)
