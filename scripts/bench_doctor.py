@@ -7,6 +7,8 @@ Figures go to docs/benchmarks.md, section "Doctor".
 from __future__ import annotations
 
 import os
+import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -43,11 +45,12 @@ def environment(home: Path, claude: Path | None) -> dict[str, str]:
 
 def measure(label: str, url: str, env: dict[str, str], *extra: str) -> None:
     ccwrap = ROOT / ".venv" / "bin" / "ccwrap"
-    times, codes = [], set()
+    times, cpu, probes, codes = [], [], [], set()
     for _ in range(RUNS):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run(
-            [str(ccwrap), "doctor", "--url", url, "--key-stdin", *extra],
+            [str(ccwrap), "doctor", "--url", url, "--key-stdin", "--json", *extra],
             input=KEY,
             capture_output=True,
             text=True,
@@ -55,10 +58,16 @@ def measure(label: str, url: str, env: dict[str, str], *extra: str) -> None:
             check=False,
         )
         times.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         codes.add(done.returncode)
+        latency = re.search(r"answered in (\d+) ms", done.stdout)
+        if latency:
+            probes.append(int(latency.group(1)) / 1000)
     print(
         f"| {label} | {statistics.median(times):.2f} | {min(times):.2f} | {max(times):.2f} "
-        f"| {sorted(codes)} |"
+        f"| {statistics.median(cpu):.2f} "
+        f"| {f'{statistics.median(probes):.3f}' if probes else '–'} | {sorted(codes)} |"
     )
 
 
@@ -102,7 +111,8 @@ def main() -> None:
         stub_env = environment(home, stub)
         print(f"{RUNS} runs each; claude = {claude or 'stub (pinned claude not installed)'}")
         print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs\n")
-        print("| case | median s | min s | max s | exit |\n|---|---|---|---|---|")
+        print("| case | median s | min s | max s | CPU s | probe s | exit |")
+        print("|---|---|---|---|---|---|---|")
         with GatewayProcess() as url:
             measure("healthy local gateway (real claude --version)", url, real_env)
             measure("healthy local gateway (stub claude)", url, stub_env)

@@ -187,13 +187,13 @@ def _stream(kind: str) -> ModeHandler:
 
 DOCTOR_MODES: dict[str, ModeHandler] = {
     "doctor-anthropic-prefix": _healthy_under("/anthropic"),
-    "doctor-404": _healthy_under("/nowhere-usual"),
+    "doctor-nowhere": _healthy_under("/nowhere-usual"),
     "doctor-openai": _openai,
     "doctor-html": _html,
-    "403": _status(403),
-    "400": _status(400),
-    "402": _status(402),
-    "429": _status(429),
+    "doctor-403": _status(403),
+    "doctor-400": _status(400),
+    "doctor-402": _status(402),
+    "doctor-429": _status(429),
     "doctor-quota-403": _quota_403,
     "doctor-no-channel": _no_channel,
     "doctor-models-redirect": _models_redirect,

@@ -53,10 +53,10 @@ CASES = [
         demands_other_key=True,
         printed=r"Invalid API key · Fix external API key",
     ),
-    Case("403", "403", printed=r"Failed to authenticate\. API Error: 403 "),
-    Case("400", "400", printed=r"API Error: 400 context_management: Extra inputs"),
-    Case("402", "402", printed=r"API Error: 402 Insufficient balance"),
-    Case("429", "429", printed=r"API Error: Request rejected \(429\) · rate limit exceeded"),
+    Case("403", "doctor-403", printed=r"Failed to authenticate\. API Error: 403 "),
+    Case("400", "doctor-400", printed=r"API Error: 400 context_management: Extra inputs"),
+    Case("402", "doctor-402", printed=r"API Error: 402 Insufficient balance"),
+    Case("429", "doctor-429", printed=r"API Error: Request rejected \(429\) · rate limit exceeded"),
     Case("500", "500", printed=r"API Error: 500 upstream exploded\. This is a server-side issue"),
     Case(
         "refused", "refused", printed=r"API Error: Unable to connect to API \(ConnectionRefused\)"

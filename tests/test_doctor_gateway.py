@@ -138,8 +138,21 @@ def test_gateway_path_names_the_anthropic_variant(cli: CliRunner, gateway: TestG
     assert checks["gateway.path"]["fix"] == f"use the base URL {gateway.url}/anthropic"
 
 
+def test_gateway_path_fix_for_a_profile_works(
+    cli: CliRunner, gateway: TestGateway, memory_keyring: MemoryKeyring
+) -> None:
+    gateway.mode = "doctor-anthropic-prefix"
+    save_profile(memory_keyring, base_url=gateway.url)
+    _, checks = run(cli, "--profile", "work")
+    fix = checks["gateway.path"]["fix"]
+    assert fix.endswith(f"(ccwrap profile edit work --url {gateway.url}/anthropic)")
+    assert cli("profile", "edit", "work", "--url", f"{gateway.url}/anthropic").exit_code == 0
+    result, checks = run(cli, "--profile", "work")
+    assert result.exit_code == 0, problems(checks)
+
+
 def test_gateway_path_without_an_answering_variant(cli: CliRunner, gateway: TestGateway) -> None:
-    gateway.mode = "doctor-404"
+    gateway.mode = "doctor-nowhere"
     _, checks = run(cli, "--url", gateway.url)
     assert checks["gateway.path"]["status"] == "fail"
     assert "none of the usual variants" in checks["gateway.path"]["detail"]
@@ -195,7 +208,7 @@ def test_html(cli: CliRunner, gateway: TestGateway) -> None:
 
 
 # -- auth ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("mode", ["401", "403"])
+@pytest.mark.parametrize("mode", ["401", "doctor-403"])
 def test_auth_rejected_in_both_modes(cli: CliRunner, gateway: TestGateway, mode: str) -> None:
     gateway.mode = mode
     result, checks = run(cli, "--url", gateway.url)
@@ -215,8 +228,13 @@ def test_auth_mode_for_a_profile(
     assert result.exit_code == 1
     assert problems(checks) == {"auth.mode": "fail"}
     assert checks["auth.mode"]["fix"] == (
-        "switch this profile to x-api-key: ccwrap setup work --auth x-api-key"
+        "switch this profile to x-api-key: ccwrap profile edit work --auth x-api-key"
     )
+    # the command it names fixes it
+    command = checks["auth.mode"]["fix"].split(": ", 1)[1].split()
+    assert cli(*command[1:]).exit_code == 0
+    result, checks = run(cli, "--profile", "work")
+    assert result.exit_code == 0, problems(checks)
 
 
 def test_auth_mode_to_bearer_for_a_url(cli: CliRunner, gateway: TestGateway, monkeypatch) -> None:
@@ -236,7 +254,7 @@ def test_billing_sent_as_403_is_not_an_auth_problem(cli: CliRunner, gateway: Tes
 
 @pytest.mark.parametrize(
     ("mode", "finding"),
-    [("402", "billing.balance"), ("429", "rate.limited"), ("500", "gateway.error")],
+    [("doctor-402", "billing.balance"), ("doctor-429", "rate.limited"), ("500", "gateway.error")],
 )
 def test_status_findings_from_the_free_probe(
     cli: CliRunner, gateway: TestGateway, mode: str, finding: str
@@ -527,3 +545,25 @@ def test_no_gateway_configured_is_not_a_failure(cli: CliRunner) -> None:
     assert checks["key.missing"]["status"] == "skip"
     assert checks["gateway.path"]["detail"].startswith("no ANTHROPIC_BASE_URL")
     assert json.loads(result.stdout)["base_url"] is None
+
+
+@pytest.mark.subprocess
+def test_key_stdin_at_a_terminal_is_a_hidden_prompt(tmp_path: Path) -> None:
+    import sys
+
+    import pexpect
+
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "ccwrap", "doctor", "--url", "https://gw.example.test", "--key-stdin", "--offline"],
+        env=dict(os.environ),
+        encoding="utf-8",
+        timeout=30,
+    )
+    child.expect("Key: ")
+    child.sendline(KEY)
+    child.expect(pexpect.EOF)
+    output = child.before or ""
+    child.close()
+    assert KEY not in output  # not echoed, and masked in the table
+    assert "sk-…cdef from standard input" in output

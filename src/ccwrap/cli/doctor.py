@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from ccwrap.cli.common import JsonOption, Services, complete_profile, info, print_json
-from ccwrap.errors import CcwrapError, UsageError
+from ccwrap.errors import UsageError
 
 if TYPE_CHECKING:
     from ccwrap.doctor.model import Report
@@ -41,11 +41,12 @@ def doctor(
 ) -> None:
     """Find out why a gateway setup does not work, and how to fix it.
 
-    With neither --profile nor --url, examines what claude would use right now in this folder:
-    the settings files and the environment, by Claude Code's precedence.
+    Without --profile or --url: what claude would use here (settings files, then environment).
     """
     if explain_text is not None:
-        report = _explain(explain_text)
+        from ccwrap.doctor.explain import explain_report
+
+        report = explain_report(explain_text)
     else:
         from ccwrap.doctor import runner
 
@@ -54,7 +55,7 @@ def doctor(
         options = runner.Options(
             profile=profile,
             url=url,
-            key=sys.stdin.read().strip() if key_stdin else None,
+            key=_read_key() if key_stdin else None,
             offline=offline,
             live=live,
             timeout=timeout,
@@ -73,20 +74,11 @@ def doctor(
     raise typer.Exit(0 if report.ok else 1)
 
 
-def _explain(text: str) -> Report:
-    from ccwrap.doctor.explain import explain
-    from ccwrap.doctor.model import Check, Report
-
-    findings = explain(text)
-    if not findings:
-        raise CcwrapError(
-            "no known finding matches this message",
-            hint="run ccwrap doctor to examine the gateway itself",
-        )
-    # The first is the likeliest cause; the others are possibilities, so warnings.
-    checks = [findings[0].check()]
-    checks += [Check.of(f.id, "warn", f.detail, f.fix) for f in findings[1:]]
-    return Report(None, None, checks)
+def _read_key() -> str:
+    """The key from standard input; at a terminal, a hidden prompt instead of echoed typing."""
+    if sys.stdin.isatty():
+        return str(typer.prompt("Key", hide_input=True, err=True)).strip()
+    return sys.stdin.read().strip()
 
 
 def render(report: Report) -> str:

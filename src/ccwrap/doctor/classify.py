@@ -152,7 +152,7 @@ FIXES: dict[str, str] = {
     "model.unavailable": "pick a model the key's group offers "
     "(ANTHROPIC_MODEL / the profile's model)",
     "beta.rejected": "set CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS=1 "
-    "(ccwrap profile edit NAME --disable-experimental-betas)",
+    "(ccwrap profile edit NAME --disable-betas)",
     "rate.limited": "wait, or ask the gateway for a higher limit",
     "gateway.error": "usually temporary; retry later or ask the gateway's operator",
 }

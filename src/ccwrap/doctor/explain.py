@@ -12,7 +12,8 @@ import re
 from collections.abc import Callable
 
 from ccwrap.doctor.classify import DETAILS, FIXES, Verdict, classify, finding_for
-from ccwrap.doctor.model import Finding
+from ccwrap.doctor.model import Check, Finding, Report
+from ccwrap.errors import CcwrapError
 
 Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], list[Finding]]]
 
@@ -27,6 +28,19 @@ def explain(text: str) -> list[Finding]:
         if match:
             return build(match)
     return []
+
+
+def explain_report(text: str) -> Report:
+    """The findings as a report: the likeliest cause fails, the other possibilities warn."""
+    findings = explain(text)
+    if not findings:
+        raise CcwrapError(
+            "no known finding matches this message",
+            hint="run ccwrap doctor to examine the gateway itself",
+        )
+    checks = [findings[0].check()]
+    checks += [Check.of(f.id, "warn", f.detail, f.fix) for f in findings[1:]]
+    return Report(None, None, checks, origin="")
 
 
 def _fixed(*findings: Finding) -> Callable[[re.Match[str]], list[Finding]]:

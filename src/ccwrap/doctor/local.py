@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ccwrap import launch
+from ccwrap import launch, urls
 from ccwrap.claude_env import API_KEY, AUTH_TOKEN, SECRET_VARIABLES
 from ccwrap.claude_settings import Resolution, SettingsFile
 from ccwrap.doctor.model import Check, ok, skip
@@ -19,33 +18,11 @@ from ccwrap.secrets import mask
 DISCOVERY_VERSION = (2, 1, 129)
 
 
-# -- URL form (private until ccwrap.urls lands on main) ---------------------------------------
+# -- URL form ----------------------------------------------------------------------------------
 def _has_scheme(url: str) -> bool:
-    return urlsplit(url).scheme.lower() in ("http", "https") and bool(urlsplit(url).netloc)
-
-
-def _v1_suffix(url: str) -> str | None:
-    """The trailing ``/v1`` or ``/v1/messages`` the client would double, or None."""
-    path = urlsplit(url).path.rstrip("/")
-    for suffix in ("/v1/messages", "/v1/chat/completions", "/v1"):
-        if path.endswith(suffix):
-            return suffix
-    return None
-
-
-def _is_loopback(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _is_insecure(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme.lower() == "http" and not _is_loopback(parts.hostname or "")
+    """http:// or https:// and a host (ccwrap.urls accepts any scheme://)."""
+    parts = urlsplit(url.strip())
+    return urls.has_scheme(url) and parts.scheme.lower() in urls.SCHEMES and bool(parts.netloc)
 
 
 def url_checks(base_url: str) -> list[Check]:
@@ -62,7 +39,7 @@ def url_checks(base_url: str) -> list[Check]:
             skip("url.insecure", "the URL cannot be parsed"),
         ]
     checks = [ok("url.scheme", base_url)]
-    suffix = _v1_suffix(base_url)
+    suffix = urls.v1_suffix(base_url)
     if suffix:
         fixed = base_url.rstrip("/")[: -len(suffix)] or base_url
         checks.append(
@@ -76,7 +53,7 @@ def url_checks(base_url: str) -> list[Check]:
         )
     else:
         checks.append(ok("url.v1-suffix"))
-    if _is_insecure(base_url):
+    if urls.is_insecure(base_url):
         checks.append(
             Check.of(
                 "url.insecure",

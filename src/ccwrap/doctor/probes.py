@@ -29,7 +29,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
-from ccwrap import __version__
+from ccwrap import __version__, urls
 from ccwrap.doctor.classify import Verdict, classify, finding_for
 from ccwrap.doctor.model import Check, Finding, ok, skip
 
@@ -433,7 +433,7 @@ def path_variants(base_url: str) -> list[str]:
     root = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
     path = parts.path.rstrip("/")
     candidates = []
-    for suffix in ("/v1/messages", "/v1/chat/completions", "/v1"):
+    for suffix in urls.V1_SUFFIXES:
         if path.endswith(suffix):
             candidates.append(root + path[: -len(suffix)])
     candidates += [
@@ -468,7 +468,7 @@ async def _auth_checks(session: Session, verdict: Verdict) -> list[Check]:
     retry = await session.messages(mode=other)
     if isinstance(retry, Answer) and retry.verdict.kind != "auth":
         variable = "ANTHROPIC_API_KEY" if other == "x-api-key" else "ANTHROPIC_AUTH_TOKEN"
-        fix = f"switch this profile to {other}: ccwrap setup {target.profile} --auth {other}"
+        fix = f"switch this profile to {other}: ccwrap profile edit {target.profile} --auth {other}"
         if target.profile is None:
             fix = f"send the key as {_mode_words(other)}: put it in {variable} instead"
         return [
@@ -508,7 +508,7 @@ def _key_fix(target: ProbeTarget) -> str:
 
 
 def _edit_hint(target: ProbeTarget, flag: str) -> str:
-    return f" (ccwrap setup {target.profile} {flag})" if target.profile else ""
+    return f" (ccwrap profile edit {target.profile} {flag})" if target.profile else ""
 
 
 def _with_profile(finding: Finding, target: ProbeTarget) -> Finding:
