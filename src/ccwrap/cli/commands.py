@@ -6,6 +6,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from ccwrap.cli import key
+    from ccwrap.cli import key, proxy
 
     key.register(app)
+    proxy.register(app)

@@ -12,20 +12,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import getproxies, proxy_bypass
 
 import httpx
 from starlette.applications import Starlette
-from starlette.routing import Mount
 
 from ccwrap.proxy.config import ProxyConfig
 from ccwrap.proxy.failures import error_body, upstream_error
 from ccwrap.proxy.headers import CREDENTIALS, HeaderPlan, request_headers, response_headers
 from ccwrap.proxy.model_map import ModelMap
+from ccwrap.proxy.netio import UpstreamTransport
 from ccwrap.proxy.policy import (
     ROUTES,
     Route,
@@ -46,6 +49,8 @@ log = logging.getLogger("ccwrap.proxy")
 
 # Non-streamed answers up to this size are read whole and sent as one plain response.
 SMALL_BODY = 256 * 1024
+HIGH_WATER = 1 << 20
+URL_CACHE_SIZE = 64
 KEEPALIVE_EXPIRY = 60.0
 MODELS_ROUTE = ROUTES[("GET", b"/v1/models")]
 # Errors a pooled connection shows when the upstream closed it just as it was reused.
@@ -67,24 +72,46 @@ class Exchange:
 @dataclass(frozen=True)
 class Outbound:
     route: Route
-    url: str
+    url: httpx.URL
     headers: list[tuple[bytes, bytes]]
     body: bytes
 
 
-def make_client(config: ProxyConfig, *, pooled: bool) -> httpx.AsyncClient:
+def make_client(
+    config: ProxyConfig, *, pooled: bool, ssl_context: ssl.SSLContext | None = None
+) -> httpx.AsyncClient:
     """The upstream client: short connect timeout, none for reading (a live stream may be silent
-    for minutes), no cookies kept between requests of possibly different clients."""
-    limits = httpx.Limits(
-        max_connections=None,
-        max_keepalive_connections=64 if pooled else 0,
-        keepalive_expiry=KEEPALIVE_EXPIRY,
-    )
+    for minutes), no cookies kept between requests of possibly different clients.
+
+    The transport is netio's (asyncio-native) unless the user's ``HTTPS_PROXY`` applies to the
+    upstream: then httpx's own transport, which knows how to tunnel through it.
+    """
+    keepalive = 64 if pooled else 0
+    transport: httpx.AsyncBaseTransport | None = None
+    if not env_proxy_applies(config.upstream):
+        transport = UpstreamTransport(
+            ssl_context=ssl_context or httpx.create_ssl_context(),
+            max_keepalive=keepalive,
+            keepalive_expiry=KEEPALIVE_EXPIRY,
+        )
     return httpx.AsyncClient(
+        transport=transport,
         timeout=httpx.Timeout(None, connect=config.connect_timeout),
-        limits=limits,
+        limits=httpx.Limits(
+            max_connections=None,
+            max_keepalive_connections=keepalive,
+            keepalive_expiry=KEEPALIVE_EXPIRY,
+        ),
         cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         follow_redirects=False,
+    )
+
+
+def env_proxy_applies(url: str) -> bool:
+    parts = urlsplit(url)
+    proxies = getproxies()
+    return bool(proxies.get(parts.scheme) or proxies.get("all")) and not proxy_bypass(
+        parts.hostname or ""
     )
 
 
@@ -104,12 +131,14 @@ class Forwarder:
         self.models = ModelMap.from_rules(config.model_map)
         self._client: httpx.AsyncClient | None = None
         self._fresh: httpx.AsyncClient | None = None
+        self._urls: dict[tuple[str, bytes], httpx.URL] = {}
 
     # -- lifespan -------------------------------------------------------------------------------
     @contextlib.asynccontextmanager
     async def lifespan(self, app: object) -> AsyncIterator[None]:
-        self._client = make_client(self.config, pooled=True)
-        self._fresh = make_client(self.config, pooled=False)
+        context = httpx.create_ssl_context()
+        self._client = make_client(self.config, pooled=True, ssl_context=context)
+        self._fresh = make_client(self.config, pooled=False, ssl_context=context)
         try:
             yield
         finally:
@@ -181,9 +210,19 @@ class Forwarder:
             # The listing is rewritten, so ask for it unencoded.
             headers = [(n, v) for n, v in headers if n != b"accept-encoding"]
             headers.append((b"accept-encoding", b"identity"))
-        url = self.origin + upstream_target(self.prefix, route, scope["query_string"])
+        url = self.url(route, scope["query_string"])
         outbound = Outbound(route, url, headers, body)
         await self.until_disconnect(receive, self.exchange(outbound, send, ex), ex)
+
+    def url(self, route: Route, query: bytes) -> httpx.URL:
+        """The upstream URL, parsed once per (route, query): clients repeat the same few."""
+        key = (route.path, query)
+        url = self._urls.get(key)
+        if url is None:
+            url = httpx.URL(self.origin + upstream_target(self.prefix, route, query))
+            if len(self._urls) < URL_CACHE_SIZE:
+                self._urls[key] = url
+        return url
 
     async def until_disconnect(self, receive: Receive, work: Awaitable[None], ex: Exchange) -> None:
         """Run ``work``; if the client goes away first, cancel it (and the upstream request)."""
@@ -217,7 +256,7 @@ class Forwarder:
             await response.aclose()
 
     async def open(
-        self, method: str, url: str, headers: list[tuple[bytes, bytes]], body: bytes
+        self, method: str, url: httpx.URL, headers: list[tuple[bytes, bytes]], body: bytes
     ) -> httpx.Response:
         """Send upstream; retry once on a fresh connection when a reused one was dead.
 
@@ -260,8 +299,7 @@ class Forwarder:
             {"type": "http.response.start", "status": response.status_code, "headers": headers}
         )
         try:
-            async for chunk in response.aiter_raw():
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await relay_batched(response, send)
         except httpx.HTTPError as exc:
             ex.note = f" (stream cut: {type(exc).__name__})"
             if not (sse and not encoded and length is None):
@@ -293,6 +331,51 @@ def describe(headers: list[tuple[bytes, bytes]]) -> tuple[int | None, bool, bool
         elif name == b"content-encoding":
             encoded = value.strip().lower() != b"identity"
     return length, sse, encoded
+
+
+async def relay_batched(response: httpx.Response, send: Send) -> None:
+    """Relay raw chunks, everything already received in one write.
+
+    One upstream read often holds many SSE events, which h11 hands over one by one without
+    waiting; a reader task collects them while this one writes, so a burst costs one send (issue
+    5: this halves streaming CPU). The reader stops at HIGH_WATER until the client catches up.
+    """
+    pending: list[bytes] = []
+    wake = asyncio.Event()
+    room = asyncio.Event()
+    room.set()
+
+    async def read() -> None:
+        size = 0
+        try:
+            async for chunk in response.aiter_raw():
+                if not pending:
+                    size = 0
+                pending.append(chunk)
+                wake.set()
+                size += len(chunk)
+                if size > HIGH_WATER:
+                    room.clear()
+                    await room.wait()
+        finally:
+            wake.set()
+
+    reader = asyncio.ensure_future(read())
+    try:
+        while True:
+            if not pending:
+                if reader.done():
+                    break
+                await wake.wait()
+                wake.clear()
+                continue
+            body = pending[0] if len(pending) == 1 else b"".join(pending)
+            pending.clear()
+            room.set()
+            await send({"type": "http.response.body", "body": body, "more_body": True})
+        reader.result()
+    finally:
+        reader.cancel()
 
 
 async def read_raw(response: httpx.Response) -> bytes:
@@ -342,7 +425,27 @@ async def reply_empty(send: Send, ex: Exchange) -> None:
     await send_body(send, ex, 200, [], b"")
 
 
+class ProxyApp(Starlette):
+    """Starlette for the lifespan; HTTP goes straight to the forwarder, which decides everything
+    (routing, errors), so no router or middleware layer sits on the hot path."""
+
+    def __init__(self, forwarder: Forwarder) -> None:
+        super().__init__(lifespan=forwarder.lifespan)
+        self.forwarder = forwarder
+
+    def build_middleware_stack(self) -> Any:
+        router = self.router
+        forwarder = self.forwarder
+
+        async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http":
+                await forwarder(scope, receive, send)
+            else:  # lifespan; websockets are refused by the router (no route)
+                await router(scope, receive, send)
+
+        return dispatch
+
+
 def create_app(config: ProxyConfig, port: int) -> Starlette:
-    """The proxy for one session: every path goes to the forwarder, which decides."""
-    forwarder = Forwarder(config, port)
-    return Starlette(routes=[Mount("/", app=forwarder)], lifespan=forwarder.lifespan)
+    """The proxy for one session."""
+    return ProxyApp(Forwarder(config, port))
