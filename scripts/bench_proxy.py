@@ -1,4 +1,4 @@
-"""Proxy benchmark: the same requests direct to a local upstream and through `ccwrap proxy`, alternating.
+"""Proxy benchmark: the same requests direct to a local upstream and through `ccwrap proxy`.
 
 Run: scripts/bench proxy   (writes the table to docs/benchmarks.md, section "Proxy")
 
@@ -26,20 +26,32 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 PY = sys.executable
 KEY = "sk-bench-real-key-0123456789"
-SMALL_BODY = json.dumps({"model": "claude-x", "max_tokens": 8, "messages": [{"role": "user", "content": "hi"}]}).encode()
+SMALL_BODY = json.dumps(
+    {"model": "claude-x", "max_tokens": 8, "messages": [{"role": "user", "content": "hi"}]}
+).encode()
 BIG_BODY = json.dumps(
-    {"model": "claude-x", "max_tokens": 8, "messages": [{"role": "user", "content": "x" * (100 * 1024)}]}
+    {
+        "model": "claude-x",
+        "max_tokens": 8,
+        "messages": [{"role": "user", "content": "x" * (100 * 1024)}],
+    }
 ).encode()
 PACED_EVENTS, PACED_GAP_MS = 100, 2
 BULK_BYTES = 2_000_000
-EVENT = b"event: content_block_delta\ndata: " + json.dumps({"type": "content_block_delta", "delta": {"text": "y" * 100}}).encode() + b"\n\n"
+EVENT = (
+    b"event: content_block_delta\ndata: "
+    + json.dumps({"type": "content_block_delta", "delta": {"text": "y" * 100}}).encode()
+    + b"\n\n"
+)
 
 
 # -- the upstream (a child process) ------------------------------------------------------------
 def upstream_main(port: int) -> None:
     import uvicorn
 
-    small_answer = json.dumps({"id": "msg_1", "type": "message", "content": [{"type": "text", "text": "pong"}]}).encode()
+    small_answer = json.dumps(
+        {"id": "msg_1", "type": "message", "content": [{"type": "text", "text": "pong"}]}
+    ).encode()
 
     async def app(scope, receive, send):  # type: ignore[no-untyped-def]
         if scope["type"] != "http":
@@ -51,10 +63,25 @@ def upstream_main(port: int) -> None:
         query = dict(p.split("=") for p in scope["query_string"].decode().split("&") if "=" in p)
         mode = query.get("mode", "small")
         if mode == "small":
-            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(small_answer)).encode())]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(small_answer)).encode()),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": small_answer})
             return
-        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/event-stream")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/event-stream")],
+            }
+        )
         if mode == "paced":
             gap = int(query["gap"]) / 1000
             for _ in range(int(query["n"])):
@@ -69,7 +96,9 @@ def upstream_main(port: int) -> None:
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
-    uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", timeout_keep_alive=120)).run(sockets=[sock])
+    uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", lifespan="off", timeout_keep_alive=120)
+    ).run(sockets=[sock])
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -138,8 +167,9 @@ async def one_stream(port: int, token: str | None) -> float:
     start = time.perf_counter()
     target = f"/v1/messages?mode=paced&n={PACED_EVENTS}&gap={PACED_GAP_MS}"
     request = (
-        f"POST {target} HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\nauthorization: Bearer {token or KEY}\r\n"
-        f"content-type: application/json\r\ncontent-length: {len(SMALL_BODY)}\r\nconnection: close\r\n\r\n"
+        f"POST {target} HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\n"
+        f"authorization: Bearer {token or KEY}\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(SMALL_BODY)}\r\nconnection: close\r\n\r\n"
     ).encode() + SMALL_BODY
     writer.write(request)
     await writer.drain()
@@ -166,9 +196,15 @@ def main() -> None:
     wait_port(up_port)
     started = time.perf_counter()
     proxy = subprocess.Popen(
-        [PY, "-m", "ccwrap", "proxy"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        [PY, "-m", "ccwrap", "proxy"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
-    exports = dict(proxy.stdout.readline().strip().removeprefix("export ").split("=", 1) for _ in range(2))  # type: ignore[union-attr]
+    exports = dict(
+        proxy.stdout.readline().strip().removeprefix("export ").split("=", 1) for _ in range(2)
+    )  # type: ignore[union-attr]
     proxy_port = int(exports["ANTHROPIC_BASE_URL"].rsplit(":", 1)[1])
     token = exports["ANTHROPIC_AUTH_TOKEN"]
     direct, through = Side("direct", up_port, None), Side("proxy", proxy_port, token)
@@ -185,7 +221,9 @@ def main() -> None:
     write_table(rows)
 
 
-def alternate(direct: Side, through: Side, n: int, target: str, body: bytes, pid: int) -> tuple[list, list, float]:
+def alternate(
+    direct: Side, through: Side, n: int, target: str, body: bytes, *, pid: int
+) -> tuple[list, list, float]:
     d, p = [], []
     cpu = 0.0
     for i in range(n):
@@ -205,47 +243,80 @@ def run_all(direct: Side, through: Side, pid: int, rows: list, first_answer: flo
         print(f"{name:42} direct {d:>12}  proxy {p:>12}  {added:>22}  target {target}")
 
     ms = 1000
-    for label, body, target_ms in (("small request", SMALL_BODY, 1.2), ("~100 KiB request", BIG_BODY, 1.5)):
+    for label, body, target_ms in (
+        ("small request", SMALL_BODY, 1.2),
+        ("~100 KiB request", BIG_BODY, 1.5),
+    ):
         for side in (direct, through):  # warm up
             for _ in range(50):
                 side.post("/v1/messages", body)
         n = 1500 if body is SMALL_BODY else 600
         cpu0 = cpu_seconds(pid)
-        d, p, _ = alternate(direct, through, n, "/v1/messages", body, pid)
+        d, p, _ = alternate(direct, through, n, "/v1/messages", body, pid=pid)
         cpu = cpu_seconds(pid) - cpu0
         d_tot, p_tot = [r[1] * ms for r in d], [r[1] * ms for r in p]
         for q, name in ((0.5, "p50"), (0.99, "p99")):
             dq, pq = pct(d_tot, q), pct(p_tot, q)
             mark = ("ok" if pq - dq <= target_ms else "MISSED") if name == "p50" else ""
-            add(f"{label} {name}", f"{dq:.2f} ms", f"{pq:.2f} ms", f"+{pq - dq:.2f} ms ({pq / dq:.2f}x)", f"≤ +{target_ms} ms {mark}" if name == "p50" else "-")
+            add(
+                f"{label} {name}",
+                f"{dq:.2f} ms",
+                f"{pq:.2f} ms",
+                f"+{pq - dq:.2f} ms ({pq / dq:.2f}x)",
+                f"≤ +{target_ms} ms {mark}" if name == "p50" else "-",
+            )
         add(f"proxy CPU per {label}", "-", f"{cpu / n * 1e3:.2f} ms", "-", "-")
 
     paced = f"/v1/messages?mode=paced&n={PACED_EVENTS}&gap={PACED_GAP_MS}"
     cpu0 = cpu_seconds(pid)
-    d, p, _ = alternate(direct, through, 20, paced, SMALL_BODY, pid)
+    d, p, _ = alternate(direct, through, 20, paced, SMALL_BODY, pid=pid)
     cpu = cpu_seconds(pid) - cpu0
-    d_first, p_first = statistics.median(r[0] * ms for r in d), statistics.median(r[0] * ms for r in p)
-    d_total, p_total = statistics.median(r[1] * ms for r in d), statistics.median(r[1] * ms for r in p)
-    add("paced SSE first byte (median)", f"{d_first:.2f} ms", f"{p_first:.2f} ms", f"+{p_first - d_first:.2f} ms", "≤ +2 ms " + ("ok" if p_first - d_first <= 2 else "MISSED"))
+    d_first, p_first = (
+        statistics.median(r[0] * ms for r in d),
+        statistics.median(r[0] * ms for r in p),
+    )
+    d_total, p_total = (
+        statistics.median(r[1] * ms for r in d),
+        statistics.median(r[1] * ms for r in p),
+    )
+    add(
+        "paced SSE first byte (median)",
+        f"{d_first:.2f} ms",
+        f"{p_first:.2f} ms",
+        f"+{p_first - d_first:.2f} ms",
+        "≤ +2 ms " + ("ok" if p_first - d_first <= 2 else "MISSED"),
+    )
     ratio = p_total / d_total
-    add("paced SSE total (100 × 2 ms, median)", f"{d_total:.1f} ms", f"{p_total:.1f} ms", f"{ratio:.3f}x", "≤ 1.02x " + ("ok" if ratio <= 1.02 else "MISSED"))
+    add(
+        "paced SSE total (100 × 2 ms, median)",
+        f"{d_total:.1f} ms",
+        f"{p_total:.1f} ms",
+        f"{ratio:.3f}x",
+        "≤ 1.02x " + ("ok" if ratio <= 1.02 else "MISSED"),
+    )
     add("proxy CPU per SSE event", "-", f"{cpu / (20 * PACED_EVENTS) * 1e6:.0f} µs", "-", "-")
 
     bulk = f"/v1/messages?mode=bulk&bytes={BULK_BYTES}"
     cpu0 = cpu_seconds(pid)
-    d, p, _ = alternate(direct, through, 10, bulk, SMALL_BODY, pid)
+    d, p, _ = alternate(direct, through, 10, bulk, SMALL_BODY, pid=pid)
     cpu = cpu_seconds(pid) - cpu0
     size = p[0][2] / 1e6
     d_rate = statistics.median(r[2] / r[1] / 1e6 for r in d)
     p_rate = statistics.median(r[2] / r[1] / 1e6 for r in p)
-    add("~2 MB stream rate (median)", f"{d_rate:.0f} MB/s", f"{p_rate:.0f} MB/s", f"{p_rate / d_rate:.0%} of direct", "≥ 60% " + ("ok" if p_rate / d_rate >= 0.6 else "MISSED"))
+    add(
+        "~2 MB stream rate (median)",
+        f"{d_rate:.0f} MB/s",
+        f"{p_rate:.0f} MB/s",
+        f"{p_rate / d_rate:.0%} of direct",
+        "≥ 60% " + ("ok" if p_rate / d_rate >= 0.6 else "MISSED"),
+    )
     add("proxy CPU per MB", "-", f"{cpu / (10 * size) * 1e3:.1f} ms", "-", "-")
 
     for n, rounds in ((16, 6), (64, 3)):
         d_all, p_all = [], []
         cpu, wall = 0.0, 0.0
         for i in range(rounds):
-            for side in ((direct, through) if i % 2 == 0 else (through, direct)):
+            for side in (direct, through) if i % 2 == 0 else (through, direct):
                 cpu0, t0 = cpu_seconds(pid), time.perf_counter()
                 times = asyncio.run(concurrent(side.port, side.token, n))
                 if side is through:
@@ -254,7 +325,13 @@ def run_all(direct: Side, through: Side, pid: int, rows: list, first_answer: flo
                 (d_all if side is direct else p_all).extend(t * ms for t in times)
         dq, pq = pct(d_all, 0.99), pct(p_all, 0.99)
         target = ("≤ +50 ms " + ("ok" if pq - dq <= 50 else "MISSED")) if n == 16 else "-"
-        add(f"{n} concurrent paced streams p99", f"{dq:.1f} ms", f"{pq:.1f} ms", f"+{pq - dq:.1f} ms", target)
+        add(
+            f"{n} concurrent paced streams p99",
+            f"{dq:.1f} ms",
+            f"{pq:.1f} ms",
+            f"+{pq - dq:.1f} ms",
+            target,
+        )
         add(f"proxy CPU with {n} streams", "-", f"{cpu / wall:.0%} of a core", "-", "-")
 
     rss = peak_rss_mb(pid)
@@ -267,18 +344,31 @@ def run_startup(add) -> None:  # type: ignore[no-untyped-def]
     try:
         from bench_run_proxy import measure  # type: ignore[import-not-found]
     except ImportError:
-        add("`run --proxy` vs `run`: claude start", "-", "n/a", "wiring of run --proxy not measured here", "≤ +150 ms")
+        add(
+            "`run --proxy` vs `run`: claude start",
+            "-",
+            "n/a",
+            "wiring of run --proxy not measured here",
+            "≤ +150 ms",
+        )
         return
     d, p = measure()
-    add("`run --proxy` vs `run`: claude start (median)", f"{d:.0f} ms", f"{p:.0f} ms", f"+{p - d:.0f} ms", "≤ +150 ms " + ("ok" if p - d <= 150 else "MISSED"))
+    add(
+        "`run --proxy` vs `run`: claude start (median)",
+        f"{d:.0f} ms",
+        f"{p:.0f} ms",
+        f"+{p - d:.0f} ms",
+        "≤ +150 ms " + ("ok" if p - d <= 150 else "MISSED"),
+    )
 
 
 def write_table(rows: list) -> None:
     lines = [
         "## Proxy",
         "",
-        f"`scripts/bench proxy` on this machine ({os.cpu_count()} CPUs, Python {sys.version.split()[0]}),"
-        " direct and through `ccwrap proxy` alternating in one run, against a local uvicorn upstream.",
+        f"`scripts/bench proxy` on this machine ({os.cpu_count()} CPUs,"
+        f" Python {sys.version.split()[0]}), direct and through `ccwrap proxy` alternating in one"
+        " run, against a local uvicorn upstream.",
         "",
         "| figure | direct | through the proxy | added / ratio | target |",
         "|---|---|---|---|---|",
@@ -289,7 +379,11 @@ def write_table(rows: list) -> None:
     text = path.read_text() if path.exists() else "# Benchmarks\n"
     section = "\n".join(lines)
     pattern = re.compile(r"^## Proxy\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(lambda _: section + "\n", text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
+    text = (
+        pattern.sub(lambda _: section + "\n", text)
+        if pattern.search(text)
+        else text.rstrip("\n") + "\n\n" + section
+    )
     path.write_text(text)
     print(f"\nwritten to {path.relative_to(REPO)}")
 

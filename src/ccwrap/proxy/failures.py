@@ -33,9 +33,10 @@ def explain(exc: BaseException, connect_timeout: float) -> tuple[int, str]:
     names = {type(e).__name__ for e in causes(exc)}
     for cause in causes(exc):
         if isinstance(cause, ssl.SSLCertVerificationError):
-            return BAD_GATEWAY, f"TLS certificate not accepted ({cause.verify_message})"
+            detail = getattr(cause, "verify_message", None) or cause
+            return BAD_GATEWAY, f"TLS certificate not accepted ({detail})"
         if isinstance(cause, ssl.SSLError):
-            return BAD_GATEWAY, f"TLS handshake failed ({cause.reason or cause})"
+            return BAD_GATEWAY, f"TLS handshake failed ({getattr(cause, 'reason', None) or cause})"
         if isinstance(cause, socket.gaierror):
             return BAD_GATEWAY, "host name not found (DNS)"
         if isinstance(cause, ConnectionRefusedError):
