@@ -6,7 +6,12 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from ccwrap.cli import key, proxy
+    from ccwrap.cli import key
 
     key.register(app)
-    proxy.register(app)
+    from ccwrap.cli import run as run_command
+
+    run_command.register(app)
+    from ccwrap.cli import proxy as proxy_command
+
+    proxy_command.register(app)

@@ -1,0 +1,229 @@
+"""The real claude, launched by ``ccwrap run``, against the loopback test gateway (tier 5).
+
+What was measured here with claude 2.1.197 (and the newest client, marker ``claude_latest``), and
+what these tests hold ccwrap to:
+
+- ``--settings '<json>'`` with ``apiKeyHelper`` and both credential variables set to "": the
+  helper's output arrives as BOTH ``authorization: Bearer <key>`` and ``x-api-key: <key>``,
+  whatever the profile's auth mode; the "" variables do not stop the helper (they cancel stale
+  values, and an empty credential counts as none).
+- A stale ``ANTHROPIC_AUTH_TOKEN``/``ANTHROPIC_API_KEY`` export, or stale user and project-local
+  settings.json files with another base URL, key and apiKeyHelper, change nothing: every request
+  goes to the profile's gateway with the profile's key.
+- The only connection claude opens is to the gateway (checked once with strace; here a dead
+  HTTPS_PROXY makes any other host fail fast, and NO_PROXY keeps loopback direct).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ccwrap.paths import Context
+from ccwrap.profiles import Profile, ProfileStore
+from tests.claude_pin import PINNED_VERSION, latest_claude
+from tests.conftest import require
+from tests.gateway import RecordedRequest, TestGateway
+
+KEY = "sk-profile-key-0123456789"
+STALE_KEY = "sk-stale-key-9876543210"
+BILLING_BLOCK = "x-anthropic-billing-header"
+
+
+@pytest.fixture
+def claude_world(monkeypatch: pytest.MonkeyPatch, file_keyring: Path) -> Callable[[Path], None]:
+    """Point ccwrap at a claude and keep that claude on loopback, quiet and retry-free."""
+
+    def use(claude: Path) -> None:
+        monkeypatch.setenv("CCWRAP_CLAUDE", str(claude))
+        monkeypatch.setenv("CLAUDE_CODE_MAX_RETRIES", "0")
+        monkeypatch.setenv("DISABLE_AUTOUPDATER", "1")
+        monkeypatch.setenv("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+        # Any host but loopback goes to a closed port and fails at once.
+        monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+        monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+    return use
+
+
+def save_profile(gateway: TestGateway, **fields: Any) -> Profile:
+    import keyring
+
+    profile = Profile(name="work", base_url=gateway.url, **fields)
+    ProfileStore(Context.from_os().paths.config_file).save(profile)
+    keyring.set_password("ccwrap", "work", KEY)  # the file keyring subprocesses share
+    return profile
+
+
+def ccwrap_run(*claude_args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ccwrap", "run", "--profile", "work", "--", *claude_args],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def system_texts(request: RecordedRequest) -> list[str]:
+    system = request.json.get("system") or []
+    if isinstance(system, str):
+        return [system]
+    return [block.get("text", "") for block in system]
+
+
+def cache_controls(value: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if isinstance(value, dict):
+        if isinstance(value.get("cache_control"), dict):
+            found.append(value["cache_control"])
+        for item in value.values():
+            found += cache_controls(item)
+    elif isinstance(value, list):
+        for item in value:
+            found += cache_controls(item)
+    return found
+
+
+def assert_profile_request(request: RecordedRequest, auth: str) -> None:
+    assert request.method == "POST"
+    assert request.target == "/v1/messages?beta=true"
+    header = {"bearer": "authorization", "x-api-key": "x-api-key"}[auth]
+    expected = f"Bearer {KEY}" if auth == "bearer" else KEY
+    assert request.headers[header] == expected
+    # apiKeyHelper's value is sent in both headers (measured); never anything stale.
+    assert request.headers.get("authorization") == f"Bearer {KEY}"
+    assert request.headers.get("x-api-key") == KEY
+    assert request.headers["anthropic-version"] == "2023-06-01"
+    assert "claude-code-20250219" in request.headers["anthropic-beta"].split(",")
+
+
+@pytest.mark.claude
+@pytest.mark.parametrize("auth", ["bearer", "x-api-key"])
+def test_real_claude_through_ccwrap_run(
+    real_claude: Path, claude_world: Callable[[Path], None], auth: str
+) -> None:
+    claude_world(real_claude)
+    with TestGateway(key=KEY, auth=auth) as gateway:
+        save_profile(
+            gateway,
+            auth=auth,
+            cache_1h=True,
+            attribution_header=False,
+            headers={"X-Team": "blue team", "X-Trace": "t-1"},
+        )
+        result = ccwrap_run("-p", "ping")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.stdout.strip() == "pong"
+        messages = gateway.messages()
+        assert messages, [r.target for r in gateway.requests]
+        for request in messages:
+            assert_profile_request(request, auth)
+            assert request.headers["x-team"] == "blue team"
+            assert request.headers["x-trace"] == "t-1"
+            assert not any(BILLING_BLOCK in text for text in system_texts(request))
+            controls = cache_controls(request.json)
+            assert controls
+            assert all(c == {"type": "ephemeral", "ttl": "1h"} for c in controls)
+        assert {r.headers["host"] for r in gateway.requests} == {f"127.0.0.1:{gateway.port}"}
+
+
+@pytest.mark.claude
+def test_real_claude_default_profile_keeps_client_defaults(
+    real_claude: Path, claude_world: Callable[[Path], None]
+) -> None:
+    claude_world(real_claude)
+    with TestGateway(key=KEY) as gateway:
+        save_profile(gateway)
+        result = ccwrap_run("-p", "ping")
+        assert result.returncode == 0, result.stdout + result.stderr
+        request = gateway.messages()[0]
+        # Without cache_1h and with attribution on, the client's defaults show: this is what
+        # makes the assertions of the test above able to fail.
+        assert any(BILLING_BLOCK in text for text in system_texts(request))
+        assert {"type": "ephemeral"} in cache_controls(request.json)
+
+
+@pytest.mark.claude
+def test_profile_beats_stale_settings_and_exports(
+    real_claude: Path,
+    claude_world: Callable[[Path], None],
+    isolated: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    claude_world(real_claude)
+    with TestGateway(key=KEY) as gateway, TestGateway() as stale:
+        save_profile(gateway, auth="x-api-key")
+        user = isolated / ".claude" / "settings.json"
+        local = Path.cwd() / ".claude" / "settings.local.json"
+        stale_env = {
+            "ANTHROPIC_BASE_URL": stale.url,
+            "ANTHROPIC_AUTH_TOKEN": STALE_KEY,
+            "ANTHROPIC_API_KEY": STALE_KEY,
+            "ANTHROPIC_CUSTOM_HEADERS": "X-Stale: leaked",
+        }
+        for path in (user, local):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            data = {"env": stale_env, "apiKeyHelper": f"echo {STALE_KEY}", "model": "sonnet"}
+            path.write_text(json.dumps(data, indent=2) + "\n")
+        before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (user, local)}
+        monkeypatch.setenv("ANTHROPIC_AUTH_TOKEN", STALE_KEY)
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", stale.url)
+
+        result = ccwrap_run("-p", "ping")
+
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.stdout.strip() == "pong"
+        assert stale.requests == []
+        for request in gateway.messages():
+            assert_profile_request(request, "x-api-key")
+            assert "x-stale" not in request.headers
+        assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (user, local)} == before
+
+
+@pytest.mark.claude
+def test_gateway_401_makes_ccwrap_exit_1(
+    real_claude: Path, claude_world: Callable[[Path], None]
+) -> None:
+    claude_world(real_claude)
+    with TestGateway(mode="401") as gateway:
+        save_profile(gateway)
+        result = ccwrap_run("-p", "ping")
+        assert result.returncode == 1
+        # With apiKeyHelper the client words it "Failed to authenticate. API Error: 401 …".
+        assert "401" in result.stdout + result.stderr
+        assert gateway.messages()
+
+
+@pytest.mark.claude
+def test_the_pinned_client_is_the_measured_version(real_claude: Path) -> None:
+    from ccwrap.launch import claude_version
+
+    assert claude_version(real_claude) == PINNED_VERSION
+
+
+@pytest.mark.claude_latest
+def test_latest_claude_through_ccwrap_run(claude_world: Callable[[Path], None]) -> None:
+    """The newest client from npm: a change that breaks ccwrap fails here, by this name."""
+    claude = latest_claude()
+    require(claude is not None, "claude@latest is not installed (run scripts/test)")
+    assert claude is not None
+    claude_world(claude)
+    with TestGateway(key=KEY, auth="bearer") as gateway:
+        save_profile(gateway, cache_1h=True, attribution_header=False, headers={"X-Team": "a"})
+        result = ccwrap_run("-p", "ping")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.stdout.strip() == "pong"
+        for request in gateway.messages():
+            assert_profile_request(request, "bearer")
+            assert request.headers["x-team"] == "a"
+            assert not any(BILLING_BLOCK in text for text in system_texts(request))
+            assert all(c.get("ttl") == "1h" for c in cache_controls(request.json))

@@ -1,0 +1,127 @@
+"""``ccwrap run`` in-process: only what never execs (dry runs and errors)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ccwrap.paths import Context
+from ccwrap.profiles import Profile, ProfileStore
+from tests.conftest import CliRunner
+
+
+@pytest.fixture(autouse=True)
+def fake_claude(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "bin" / "claude"
+    path.parent.mkdir()
+    path.write_text("#!/bin/sh\nexit 0\n")
+    path.chmod(0o755)
+    monkeypatch.setenv("CCWRAP_CLAUDE", str(path))
+    return path
+
+
+def save(name: str = "work", **fields: Any) -> Profile:
+    profile = Profile(name=name, base_url=f"https://{name}.example", **fields)
+    ProfileStore(Context.from_os().paths.config_file).save(profile)
+    return profile
+
+
+def test_dry_run_text(cli: CliRunner, fake_claude: Path, isolated: Path) -> None:
+    save(cache_1h=True)
+    user = isolated / ".claude" / "settings.json"
+    user.parent.mkdir()
+    user.write_text('{"env": {"ANTHROPIC_BASE_URL": "http://stale", "ANTHROPIC_MODEL": "m"}}')
+    result = cli("run", "--dry-run", "--", "-p", "two words")
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    command = next(line for line in out.splitlines() if line.startswith("command: "))
+    argv = shlex.split(command.removeprefix("command: "))
+    assert argv[0] == str(fake_claude)
+    assert argv[3:] == ["-p", "two words"]
+    assert json.loads(argv[2])["env"]["ENABLE_PROMPT_CACHING_1H"] == "1"
+    assert "apiKeyHelper" in out
+    assert f"user     {user}  [overridden: ANTHROPIC_BASE_URL, ANTHROPIC_MODEL]" in out
+    assert "cleared (set elsewhere, not by the profile): ANTHROPIC_MODEL" in out
+    assert "local" in out and "not present" in out
+
+
+def test_dry_run_json_masks_keys(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    save(env={"GW_TOKEN": "tok-very-secret-123456"})
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-stale-export-99")
+    result = cli("run", "--dry-run", "--json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert "tok-very-secret" not in result.stdout
+    assert "sk-ant-stale" not in result.stdout
+    assert data["profile"] == "work"
+    assert data["settings_via"] == "temporary 0600 file"
+    assert data["key_via"] == "apiKeyHelper"
+    assert data["env"]["GW_TOKEN"].endswith("3456")
+    assert [f["scope"] for f in data["settings_files"]] == ["managed", "local", "project", "user"]
+
+
+def test_dry_run_reports_managed_pin(cli: CliRunner, tmp_path: Path) -> None:
+    save()
+    (tmp_path / "managed-settings.json").write_text(
+        '{"env": {"ANTHROPIC_BASE_URL": "https://corp.example"}}'
+    )
+    result = cli("run", "--dry-run")
+    assert "managed settings" in result.stdout
+    assert "pin ANTHROPIC_BASE_URL" in result.stdout
+
+
+def test_user_settings_merged_in_dry_run(cli: CliRunner) -> None:
+    save()
+    mine = json.dumps({"env": {"ANTHROPIC_BASE_URL": "http://mine"}, "model": "opus"})
+    result = cli("run", "--dry-run", "--json", "--", "--settings", mine, "-p", "x")
+    data = json.loads(result.stdout)
+    assert data["settings"]["env"]["ANTHROPIC_BASE_URL"] == "http://mine"
+    assert data["settings"]["model"] == "opus"
+    assert data["user_settings"] == "inline JSON"
+    assert data["argv"].count("--settings") == 1
+    assert data["argv"][-2:] == ["-p", "x"]
+
+
+def test_profile_resolution(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    save("alpha")
+    save("beta")
+    assert "no default set" in cli("run", "--dry-run").stderr
+    monkeypatch.setenv("CCWRAP_PROFILE", "beta")
+    assert "profile: beta" in cli("run", "--dry-run").stdout
+    assert "profile: alpha" in cli("run", "--profile", "alpha", "--dry-run").stdout
+    missing = cli("run", "--profile", "nope", "--dry-run")
+    assert missing.exit_code == 3
+    assert "alpha, beta" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    ("fields", "flags"),
+    [({}, ["--proxy"]), ({"proxy": "always"}, []), ({"model_map": {"claude-*": "glm"}}, [])],
+)
+def test_proxy_not_available_yet(cli: CliRunner, fields: dict[str, Any], flags: list[str]) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("ccwrap.proxy") is not None:
+        pytest.skip("the proxy exists: its own tests cover run --proxy")
+    save(**fields)
+    result = cli("run", *flags, "--dry-run")
+    assert result.exit_code == 1
+    assert "the proxy is not available yet" in result.stderr
+    assert "--no-proxy" in result.stderr
+
+
+def test_no_proxy_flag_overrides_the_profile(cli: CliRunner) -> None:
+    save(proxy="always")
+    assert cli("run", "--no-proxy", "--dry-run").exit_code == 0
+
+
+def test_claude_missing(cli: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    save()
+    monkeypatch.setenv("CCWRAP_CLAUDE", str(tmp_path / "none" / "claude"))
+    result = cli("run", "--dry-run")
+    assert result.exit_code == 127
+    assert "CCWRAP_CLAUDE" in result.stderr
