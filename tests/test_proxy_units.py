@@ -243,3 +243,24 @@ def test_failures_are_explained(exc: Exception, status: int, words: str) -> None
     error = json.loads(body)
     assert error["type"] == "error" and error["error"]["type"] == "api_error"
     assert "https://gw.example.com" in error["error"]["message"]
+
+
+def test_computed_placeholders_agree() -> None:
+    from ccwrap.proxy.config import PLACEHOLDERS
+    from ccwrap.proxy.headers import COMPUTED
+
+    assert tuple(COMPUTED) == PLACEHOLDERS
+
+
+def test_env_proxy_for_the_upstream_leg(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ccwrap.proxy.app import Forwarder, env_proxy_applies
+    from ccwrap.proxy.config import ProxyConfig
+
+    assert env_proxy_applies("https://gw.example.com") is None
+    monkeypatch.setenv("HTTPS_PROXY", "http://user:pw@corp-proxy:3128")
+    assert env_proxy_applies("https://gw.example.com") == "http://user:pw@corp-proxy:3128"
+    assert env_proxy_applies("http://127.0.0.1:8080") is None  # loopback never via a proxy
+    forwarder = Forwarder(ProxyConfig(upstream="https://gw.example.com"), 1234)
+    assert forwarder.upstream_name == "https://gw.example.com (through corp-proxy:3128)"
+    monkeypatch.setenv("NO_PROXY", "gw.example.com")
+    assert env_proxy_applies("https://gw.example.com") is None

@@ -8,13 +8,15 @@ import sys
 import typer
 
 from ccwrap.cli.common import JsonOption, ProfileOption, Services, print_json, warn
-from ccwrap.errors import CcwrapError
 from ccwrap.launch import LaunchPlan, launch, prepare_launch, wants_proxy
 from ccwrap.profiles import Profile, resolve
 
 ClaudeArgs = typer.Argument(
     None, metavar="[-- CLAUDE_ARGS...]", help="Arguments for claude, after -- (passed unchanged)."
 )
+
+
+DRY_RUN_TOKEN = "<session token>"  # noqa: S105 - a placeholder shown by --dry-run
 
 
 def register(app: typer.Typer) -> None:
@@ -38,7 +40,8 @@ def run(
     services = Services.from_os()
     chosen = resolve(services.store, profile, services.ctx.environ)
     if wants_proxy(chosen, proxy):
-        _require_proxy(chosen)
+        _run_behind_proxy(services, chosen, claude_args or [], dry_run, json_output)
+        return
     plan = prepare_launch(services.ctx, chosen, claude_args or [])
     if dry_run:
         print_json(plan.to_dict()) if json_output else render(plan)
@@ -50,24 +53,27 @@ def run(
     raise typer.Exit(launch(plan, services.ctx.paths.run_dir))
 
 
-def _require_proxy(profile: Profile) -> None:
-    """Until the proxy exists, say so rather than launch without the proxy the user asked for."""
-    import importlib
+def _run_behind_proxy(
+    services: Services, profile: Profile, args: list[str], dry_run: bool, json_output: bool
+) -> None:
+    """The proxy path: ccwrap stays alive beside claude (see ccwrap.proxy.session)."""
+    from ccwrap.proxy import session
 
-    try:
-        proxy_module = importlib.import_module("ccwrap.proxy")
-    except ImportError:
-        proxy_module = None
-    why = "the profile says proxy = " + repr(profile.proxy) if profile.proxy != "auto" else ""
-    if profile.proxy == "auto" and (profile.model_map or profile.secret_headers):
-        why = "the profile's model_map or secret_headers need it"
-    if not hasattr(proxy_module, "start_background"):
-        raise CcwrapError(
-            "the proxy is not available yet" + (f" ({why})" if why else ""),
-            hint="run without it: ccwrap run --no-proxy",
+    if dry_run:
+        # Nothing starts and no key is read: the URL and token are placeholders.
+        plan = session.plan_behind_proxy(
+            services.ctx,
+            profile,
+            args,
+            base_url="http://127.0.0.1:<port>",
+            token=DRY_RUN_TOKEN,
+            key=None,
         )
-    # The proxy's own branch replaces this with: start it, then launch.supervise(...).
-    raise CcwrapError("ccwrap run --proxy is not wired to the proxy yet")
+        print_json(plan.to_dict()) if json_output else render(plan)
+        return
+    sys.stderr.flush()
+    sys.stdout.flush()
+    raise typer.Exit(session.run_behind_proxy(services.ctx, services.secrets, profile, args))
 
 
 def render(plan: LaunchPlan) -> None:

@@ -107,18 +107,27 @@ def make_client(
     )
 
 
-def env_proxy_applies(url: str) -> bool:
+def env_proxy_applies(url: str) -> str | None:
+    """The user's HTTP(S)_PROXY for this upstream, if any (never for a loopback upstream: a
+    proxy elsewhere cannot reach this machine's 127.0.0.1)."""
     parts = urlsplit(url)
+    host = parts.hostname or ""
+    if host in {"localhost", "::1"} or host.startswith("127."):
+        return None
     proxies = getproxies()
-    return bool(proxies.get(parts.scheme) or proxies.get("all")) and not proxy_bypass(
-        parts.hostname or ""
-    )
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    return proxy if proxy and not proxy_bypass(host) else None
 
 
 class Forwarder:
     def __init__(self, config: ProxyConfig, port: int) -> None:
         self.config = config
         self.origin, self.prefix = upstream_base(config.upstream)
+        via = env_proxy_applies(config.upstream)
+        # Named in error messages; a proxy URL's user:password is left out.
+        self.upstream_name = self.origin + (
+            f" (through {urlsplit(via).netloc.rpartition('@')[2]})" if via else ""
+        )
         self.hosts = allowed_hosts(port)
         self.token = config.token.encode("latin-1")
         self.plan = HeaderPlan.build(
@@ -244,7 +253,7 @@ class Forwarder:
         try:
             response = await self.open(route.method, outbound.url, outbound.headers, outbound.body)
         except httpx.HTTPError as exc:
-            status, payload = upstream_error(exc, self.origin, self.config.connect_timeout)
+            status, payload = upstream_error(exc, self.upstream_name, self.config.connect_timeout)
             ex.note = f" ({type(exc).__name__})"
             await send_body(send, ex, status, JSON, payload)
             return
@@ -305,7 +314,7 @@ class Forwarder:
             if not (sse and not encoded and length is None):
                 return  # uvicorn closes the connection: the client sees a cut, not an end
             # An SSE "error" event, as the Messages API sends mid-stream, then a clean end.
-            _, payload = upstream_error(exc, self.origin, self.config.connect_timeout)
+            _, payload = upstream_error(exc, self.upstream_name, self.config.connect_timeout)
             chunk = b"event: error\ndata: " + payload + b"\n\n"
             await send({"type": "http.response.body", "body": chunk, "more_body": False})
             return

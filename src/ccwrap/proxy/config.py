@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 TOKEN_PREFIX = "ccwrap-session-"  # noqa: S105 -- a prefix that says what the value is, not a secret
 CONNECT_TIMEOUT = 10.0
+# Header value placeholders the proxy fills per request (headers.COMPUTED says how).
+PLACEHOLDERS = ("{request_id}",)
 
 
 def new_session_token() -> str:
@@ -66,13 +68,13 @@ def secret_header_account(profile: str, header: str) -> str:
 
 def needs_proxy(profile: Profile) -> str | None:
     """Why this profile cannot work without the proxy (for ``proxy = "auto"``), or None."""
-    from ccwrap.proxy.headers import is_computed
-
     if profile.model_map:
         return "model_map renames models"
     if profile.secret_headers:
         return "secret_headers are added by the proxy"
-    computed = [name for name, value in profile.headers.items() if is_computed(value)]
+    computed = [
+        name for name, value in profile.headers.items() if any(p in value for p in PLACEHOLDERS)
+    ]
     if computed:
         return f"header {computed[0]} is computed per request"
     return None

@@ -33,7 +33,8 @@ CREDENTIALS = frozenset({b"authorization", b"x-api-key"})
 # (a model-mapped body has a new one).
 REQUEST_DROPPED = HOP_BY_HOP | CREDENTIALS | {b"host", b"content-length"}
 
-# Values computed per request: a profile header whose value holds one of these placeholders.
+# Values computed per request: a profile header whose value holds one of these placeholders
+# (the same as config.PLACEHOLDERS, which is light to import for `ccwrap run`).
 COMPUTED: Mapping[str, Callable[[], str]] = {
     "{request_id}": lambda: str(uuid.uuid4()),
 }
