@@ -585,3 +585,19 @@ def test_socket_listens_before_the_server_is_up(gateway: TestGateway) -> None:
         thread.start()
         thread.join(20)
     assert result == [200]
+
+
+def test_a_small_answer_cut_short_is_a_502() -> None:
+    async def handler(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: RawUpstream
+    ) -> None:
+        await read_request(reader)
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{"
+        )
+        await writer.drain()
+
+    with RawUpstream(handler=handler) as upstream, running_proxy(upstream.url) as proxy:
+        answer = httpx.post(proxy.base_url + "/v1/messages", json=MESSAGE, headers=auth_headers())
+    assert answer.status_code == 502
+    assert upstream.url in error_of(answer)

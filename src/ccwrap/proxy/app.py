@@ -28,7 +28,13 @@ from ccwrap.proxy.config import ProxyConfig
 from ccwrap.proxy.failures import error_body, upstream_error
 from ccwrap.proxy.headers import CREDENTIALS, HeaderPlan, request_headers, response_headers
 from ccwrap.proxy.model_map import ModelMap
-from ccwrap.proxy.netio import UpstreamTransport
+from ccwrap.proxy.netio import (
+    OPENED,
+    STREAM_ERRORS,
+    AsyncioStream,
+    UpstreamTransport,
+    raw_chunks,
+)
 from ccwrap.proxy.policy import (
     ROUTES,
     Route,
@@ -49,7 +55,7 @@ log = logging.getLogger("ccwrap.proxy")
 
 # Non-streamed answers up to this size are read whole and sent as one plain response.
 SMALL_BODY = 256 * 1024
-HIGH_WATER = 1 << 20
+FLUSH_SIZE = 64 * 1024
 URL_CACHE_SIZE = 64
 KEEPALIVE_EXPIRY = 60.0
 MODELS_ROUTE = ROUTES[("GET", b"/v1/models")]
@@ -141,6 +147,7 @@ class Forwarder:
         self._client: httpx.AsyncClient | None = None
         self._fresh: httpx.AsyncClient | None = None
         self._urls: dict[tuple[str, bytes], httpx.URL] = {}
+        self.counts_connections = env_proxy_applies(config.upstream) is None
 
     # -- lifespan -------------------------------------------------------------------------------
     @contextlib.asynccontextmanager
@@ -273,43 +280,53 @@ class Forwarder:
         reused, before any byte of answer: the upstream never saw the request, so it is safe to
         send again (httpx does not; it caused 502s under load in issue 5's measurements).
         """
-        new_connection = False
+        opened: list[str] = []
+        extensions: dict[str, Any] = {}
+        if not self.counts_connections:  # httpx's transport: learn it from httpcore's trace
 
-        async def trace(event: str, info: object) -> None:
-            nonlocal new_connection
-            if event == "connection.connect_tcp.started":
-                new_connection = True
+            async def trace(event: str, info: object) -> None:
+                if event == "connection.connect_tcp.started":
+                    opened.append(event)
 
-        request = httpx.Request(
-            method, url, headers=headers, content=body, extensions={"trace": trace}
-        )
+            extensions["trace"] = trace
+        request = httpx.Request(method, url, headers=headers, content=body, extensions=extensions)
+        reset = OPENED.set(opened)
         try:
             return await self.client.send(request, stream=True)
         except STALE_CONNECTION_ERRORS:
-            if new_connection or self._fresh is None:
+            if opened or self._fresh is None:
                 raise
             log.info("%s %s: reused upstream connection was closed; retrying", method, url)
             retry = httpx.Request(method, url, headers=headers, content=body)
             return await self._fresh.send(retry, stream=True)
+        finally:
+            OPENED.reset(reset)
 
     async def relay(self, route: Route, response: httpx.Response, send: Send, ex: Exchange) -> None:
         headers = response_headers(response.headers.raw)
         length, sse, encoded = describe(headers)
-        if self.models and route is MODELS_ROUTE and response.status_code == 200:
-            payload = self.models.rewrite_models(await read_raw(response))
-            kept = [(n, v) for n, v in headers if n != b"content-length"]
-            await send_body(send, ex, 200, kept, payload)
-            return
-        if not sse and length is not None and length <= SMALL_BODY:
-            payload = await read_raw(response)
-            await send_body(send, ex, response.status_code, headers, payload, sized=True)
+        listing = self.models and route is MODELS_ROUTE and response.status_code == 200
+        if listing or (not sse and length is not None and length <= SMALL_BODY):
+            # Small: read whole, answered as one plain response (or a 502 if the read fails).
+            try:
+                payload = await read_raw(response)
+            except STREAM_ERRORS as exc:
+                status, error = upstream_error(exc, self.upstream_name, self.config.connect_timeout)
+                ex.note = f" ({type(exc).__name__})"
+                await send_body(send, ex, status, JSON, error)
+                return
+            if listing:
+                kept = [(n, v) for n, v in headers if n != b"content-length"]
+                await send_body(send, ex, 200, kept, self.models.rewrite_models(payload))
+            else:
+                await send_body(send, ex, response.status_code, headers, payload, sized=True)
             return
         await send(
             {"type": "http.response.start", "status": response.status_code, "headers": headers}
         )
         try:
             await relay_batched(response, send)
-        except httpx.HTTPError as exc:
+        except STREAM_ERRORS as exc:
             ex.note = f" (stream cut: {type(exc).__name__})"
             if not (sse and not encoded and length is None):
                 return  # uvicorn closes the connection: the client sees a cut, not an end
@@ -345,50 +362,44 @@ def describe(headers: list[tuple[bytes, bytes]]) -> tuple[int | None, bool, bool
 async def relay_batched(response: httpx.Response, send: Send) -> None:
     """Relay raw chunks, everything already received in one write.
 
-    One upstream read often holds many SSE events, which h11 hands over one by one without
-    waiting; a reader task collects them while this one writes, so a burst costs one send (issue
-    5: this halves streaming CPU). The reader stops at HIGH_WATER until the client catches up.
+    One upstream read often holds many SSE events, which h11 hands over one by one; sending each
+    costs a write and a trip through the server (issue 5: batching halves streaming CPU). Chunks
+    are collected and flushed when the upstream connection has nothing more to give at once (the
+    network stream's ``before_wait``), or when FLUSH_SIZE is reached.
     """
+    stream = response.extensions.get("network_stream")
+    if not isinstance(stream, AsyncioStream):  # httpx's own transport (through an HTTP proxy)
+        async for chunk in response.aiter_raw():
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        return
     pending: list[bytes] = []
-    wake = asyncio.Event()
-    room = asyncio.Event()
-    room.set()
+    size = 0
 
-    async def read() -> None:
-        size = 0
-        try:
-            async for chunk in response.aiter_raw():
-                if not pending:
-                    size = 0
-                pending.append(chunk)
-                wake.set()
-                size += len(chunk)
-                if size > HIGH_WATER:
-                    room.clear()
-                    await room.wait()
-        finally:
-            wake.set()
-
-    reader = asyncio.ensure_future(read())
-    try:
-        while True:
-            if not pending:
-                if reader.done():
-                    break
-                await wake.wait()
-                wake.clear()
-                continue
+    async def flush() -> None:
+        nonlocal size
+        if pending:
             body = pending[0] if len(pending) == 1 else b"".join(pending)
             pending.clear()
-            room.set()
+            size = 0
             await send({"type": "http.response.body", "body": body, "more_body": True})
-        reader.result()
+
+    stream.before_wait = flush
+    try:
+        async for chunk in raw_chunks(response):
+            pending.append(chunk)
+            size += len(chunk)
+            if size >= FLUSH_SIZE:
+                await flush()
+    except STREAM_ERRORS:
+        await flush()  # what arrived before a cut still reaches the client
+        raise
     finally:
-        reader.cancel()
+        stream.before_wait = None
+    await flush()
 
 
 async def read_raw(response: httpx.Response) -> bytes:
-    return b"".join([chunk async for chunk in response.aiter_raw()])
+    return b"".join([chunk async for chunk in raw_chunks(response)])
 
 
 async def read_body(receive: Receive) -> bytes:

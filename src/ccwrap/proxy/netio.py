@@ -16,11 +16,25 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
+from contextvars import ContextVar
 from typing import Any
 
 import httpcore
 import httpx
+
+# Set by the caller around one request: connect_tcp appends to it, so the caller can tell a fresh
+# connection from a reused one (httpcore connects in the requesting task).
+OPENED: ContextVar[list[str] | None] = ContextVar("ccwrap_proxy_opened", default=None)
+# Response extension: httpcore's own body stream, for callers that iterate it directly.
+RAW_STREAM = "ccwrap.raw_stream"
+# What iterating RAW_STREAM may raise besides httpx's errors.
+STREAM_ERRORS = (
+    httpx.HTTPError,
+    httpcore.NetworkError,
+    httpcore.ProtocolError,
+    httpcore.TimeoutException,
+)
 
 # Stop reading from the upstream while this much is waiting for a slow client; resume below LOW.
 HIGH_WATER = 1 << 20
@@ -79,9 +93,14 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
     def __init__(self, transport: asyncio.Transport, protocol: _Protocol) -> None:
         self._transport = transport
         self._protocol = protocol
+        # Called when a read is about to wait for the network: everything already received has
+        # been parsed and handed over, so it is the moment to flush it to the client in one write.
+        self.before_wait: Callable[[], Awaitable[None]] | None = None
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         protocol = self._protocol
+        if not protocol.chunks and not protocol.eof and self.before_wait is not None:
+            await self.before_wait()
         if not protocol.chunks and not protocol.eof:
             protocol.waiter = asyncio.get_running_loop().create_future()
             try:
@@ -186,6 +205,8 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
             raise httpcore.ConnectTimeout(f"no connection within {timeout:g} s") from exc
         except OSError as exc:
             raise httpcore.ConnectError(str(exc)) from exc
+        if (opened := OPENED.get()) is not None:
+            opened.append(f"{host}:{port}")
         sock = transport.get_extra_info("socket")
         for option in socket_options or ():
             sock.setsockopt(*option)
@@ -242,6 +263,14 @@ class _ResponseStream(httpx.AsyncByteStream):
         await self._stream.aclose()
 
 
+def raw_chunks(response: httpx.Response) -> AsyncIterable[bytes]:
+    """The body's raw bytes, straight from httpcore when this transport made the response (three
+    generator layers fewer per chunk than ``aiter_raw``; errors may then be httpcore's, see
+    STREAM_ERRORS), else ``aiter_raw()``. Close the response afterwards as usual."""
+    stream = response.extensions.get(RAW_STREAM)
+    return stream if stream is not None else response.aiter_raw()
+
+
 class UpstreamTransport(httpx.AsyncBaseTransport):
     """httpcore's pool on :class:`AsyncioBackend`; HTTP/1.1, keep-alive, no retries of its own."""
 
@@ -279,7 +308,7 @@ class UpstreamTransport(httpx.AsyncBaseTransport):
             status_code=response.status,
             headers=response.headers,
             stream=_ResponseStream(response.stream),
-            extensions=response.extensions,
+            extensions={**response.extensions, RAW_STREAM: response.stream},
         )
 
     async def aclose(self) -> None:
