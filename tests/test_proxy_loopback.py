@@ -601,3 +601,19 @@ def test_a_small_answer_cut_short_is_a_502() -> None:
         answer = httpx.post(proxy.base_url + "/v1/messages", json=MESSAGE, headers=auth_headers())
     assert answer.status_code == 502
     assert upstream.url in error_of(answer)
+
+
+def test_no_cookie_is_kept_between_requests(gateway: TestGateway) -> None:
+    async def handler(request: Request, recorded: RecordedRequest) -> Response:
+        answer = Response(b'{"ok":true}', media_type="application/json")
+        answer.set_cookie("session", "from-upstream")
+        return answer
+
+    gateway.handler = handler
+    with running_proxy(gateway.url) as proxy:
+        for _ in range(2):
+            answer = httpx.post(
+                proxy.base_url + "/v1/messages", json=MESSAGE, headers=auth_headers()
+            )
+            assert "session=from-upstream" in answer.headers["set-cookie"]  # passed to the client
+    assert all("cookie" not in r.headers for r in gateway.requests)
