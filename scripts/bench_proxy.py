@@ -195,8 +195,9 @@ def main() -> None:
     env = {**os.environ, "CCWRAP_HOME": home, "BENCH_KEY": KEY}
     wait_port(up_port)
     started = time.perf_counter()
+    command = os.environ.get("BENCH_PROXY_COMMAND", "").split() or [PY, "-m", "ccwrap", "proxy"]
     proxy = subprocess.Popen(
-        [PY, "-m", "ccwrap", "proxy"],
+        [*command, *([f"http://127.0.0.1:{up_port}"] if "BENCH_PROXY_COMMAND" in os.environ else [])],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

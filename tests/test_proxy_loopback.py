@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import importlib.util
 import json
 import socket
 import ssl
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from tests.conftest import require
 from tests.gateway import RecordedRequest, TestGateway, sse
 from tests.proxy_support import (
     KEY,
@@ -41,6 +43,25 @@ MESSAGE = {
     "max_tokens": 8,
     "messages": [{"role": "user", "content": "hi"}],
 }
+
+
+@pytest.fixture(autouse=True, params=["aiohttp", "httpcore"])
+def upstream_transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs on both upstream transports (aio.py with the `fast` extra, else
+    netio.py)."""
+    from ccwrap.proxy import app
+
+    if request.param == "aiohttp":
+        require(importlib.util.find_spec("aiohttp") is not None, "aiohttp (the fast extra)")
+    else:
+        monkeypatch.setattr(
+            app,
+            "fast_transport",
+            lambda config, context, keepalive: app.UpstreamTransport(
+                ssl_context=context, max_keepalive=keepalive, keepalive_expiry=60.0
+            ),
+        )
+    return str(request.param)
 
 
 @pytest.fixture

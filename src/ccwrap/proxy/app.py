@@ -95,11 +95,7 @@ def make_client(
     keepalive = 64 if pooled else 0
     transport: httpx.AsyncBaseTransport | None = None
     if not env_proxy_applies(config.upstream):
-        transport = UpstreamTransport(
-            ssl_context=ssl_context or httpx.create_ssl_context(),
-            max_keepalive=keepalive,
-            keepalive_expiry=KEEPALIVE_EXPIRY,
-        )
+        transport = fast_transport(config, ssl_context or httpx.create_ssl_context(), keepalive)
     return httpx.AsyncClient(
         transport=transport,
         timeout=httpx.Timeout(None, connect=config.connect_timeout),
@@ -110,6 +106,24 @@ def make_client(
         ),
         cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         follow_redirects=False,
+    )
+
+
+def fast_transport(
+    config: ProxyConfig, ssl_context: ssl.SSLContext, keepalive: int
+) -> httpx.AsyncBaseTransport:
+    """aiohttp's client when installed (the `fast` extra), else httpcore on asyncio (netio)."""
+    try:
+        from ccwrap.proxy.aio import AiohttpTransport
+    except ImportError:
+        return UpstreamTransport(
+            ssl_context=ssl_context, max_keepalive=keepalive, keepalive_expiry=KEEPALIVE_EXPIRY
+        )
+    return AiohttpTransport(
+        ssl_context=ssl_context,
+        max_keepalive=keepalive,
+        keepalive_expiry=KEEPALIVE_EXPIRY,
+        connect_timeout=config.connect_timeout,
     )
 
 
@@ -368,8 +382,8 @@ async def relay_batched(response: httpx.Response, send: Send) -> None:
     network stream's ``before_wait``), or when FLUSH_SIZE is reached.
     """
     stream = response.extensions.get("network_stream")
-    if not isinstance(stream, AsyncioStream):  # httpx's own transport (through an HTTP proxy)
-        async for chunk in response.aiter_raw():
+    if not isinstance(stream, AsyncioStream):  # aiohttp hands over all it has in one piece
+        async for chunk in raw_chunks(response):
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         return
     pending: list[bytes] = []
