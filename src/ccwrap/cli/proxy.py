@@ -28,7 +28,7 @@ def proxy(
 
     services = Services.from_os()
     chosen = resolve(services.store, profile, services.ctx.environ)
-    config = ProxyConfig.from_profile(chosen, services.secrets)
+    config = ProxyConfig.from_profile(chosen, services.secrets, environ=services.ctx.environ)
     serve_foreground(config, port=port, on_ready=_print_exports)
 
 

@@ -28,7 +28,7 @@ import aiohttp
 import httpx
 from yarl import URL
 
-from ccwrap.proxy.netio import OPENED, RAW_STREAM
+from ccwrap.proxy.netio import OPENED, RAW_STREAM, DirectTransport
 
 # aiohttp adds these when absent; a proxy must send only what its client sent.
 SKIP_AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
@@ -84,7 +84,7 @@ class _ResponseStream(httpx.AsyncByteStream):
             self._response.close()  # cut short (client gone): the connection cannot be reused
 
 
-class AiohttpTransport(httpx.AsyncBaseTransport):
+class AiohttpTransport(DirectTransport):
     """HTTP/1.1 upstream requests on one aiohttp session: pooled unless ``max_keepalive`` is 0."""
 
     def __init__(

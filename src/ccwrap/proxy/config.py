@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 TOKEN_PREFIX = "ccwrap-session-"  # noqa: S105 -- a prefix that says what the value is, not a secret
 CONNECT_TIMEOUT = 10.0
+TRANSPORT_VARIABLE = "CCWRAP_PROXY_TRANSPORT"
 # Header value placeholders the proxy fills per request (headers.COMPUTED says how).
 PLACEHOLDERS = ("{request_id}",)
 
@@ -36,10 +37,17 @@ class ProxyConfig:
     token: str = field(default_factory=new_session_token, repr=False)
     connect_timeout: float = CONNECT_TIMEOUT
     profile: str = ""
+    # "auto": aiohttp's client when installed, else httpcore; "httpcore" forces the latter.
+    transport: str = "auto"
 
     @classmethod
     def from_profile(
-        cls, profile: Profile, secrets: SecretStore, *, token: str | None = None
+        cls,
+        profile: Profile,
+        secrets: SecretStore,
+        *,
+        token: str | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> ProxyConfig:
         """Read the key and the secret header values now, so a missing one fails before start."""
         key = secrets.read(profile.name, profile.key) if profile.auth != "none" else None
@@ -58,6 +66,7 @@ class ProxyConfig:
             model_map=dict(profile.model_map),
             token=token or new_session_token(),
             profile=profile.name,
+            transport=(environ or {}).get(TRANSPORT_VARIABLE, "auto"),
         )
 
 

@@ -271,7 +271,12 @@ def raw_chunks(response: httpx.Response) -> AsyncIterable[bytes]:
     return stream if stream is not None else response.aiter_raw()
 
 
-class UpstreamTransport(httpx.AsyncBaseTransport):
+class DirectTransport(httpx.AsyncBaseTransport):
+    """A transport of this package: the proxy calls it without ``AsyncClient.send``'s layers
+    (app.send_upstream), so it must honour ``request.extensions["timeout"]`` itself."""
+
+
+class UpstreamTransport(DirectTransport):
     """httpcore's pool on :class:`AsyncioBackend`; HTTP/1.1, keep-alive, no retries of its own."""
 
     def __init__(

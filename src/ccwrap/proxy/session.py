@@ -84,7 +84,9 @@ def run_behind_proxy(
     ctx: Context, secrets: SecretStore, profile: Profile, args: Sequence[str], *, port: int = 0
 ) -> int:
     """Start the proxy, run claude behind it, stop the proxy; claude's exit code."""
-    config = ProxyConfig.from_profile(profile, secrets, token=new_session_token())
+    config = ProxyConfig.from_profile(
+        profile, secrets, token=new_session_token(), environ=ctx.environ
+    )
     sock = bind(port)
     base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     try:
