@@ -206,8 +206,9 @@ def _without_httpx_cli() -> None:
     ``import httpx`` imports ``httpx._main`` (click, rich, pygments) whenever click is installed,
     and Typer installs it: ~38 ms of import, and 3 MB of the proxy's RSS (measured here; issue 5
     targets ≤ 60 MB peak) even though Typer has loaded click and rich already. ccwrap never runs
-    httpx's CLI, so the proxy registers an empty module under that name before httpx is first imported (here, when
-    the server is built: not at package import, so `ccwrap run` without a proxy stays untouched).
+    httpx's CLI, so the proxy registers an empty module under that name before httpx is first
+    imported (when the server is built, not at package import: `ccwrap run` without a proxy
+    stays untouched).
     """
     if "httpx" in sys.modules or "httpx._main" in sys.modules:
         return
