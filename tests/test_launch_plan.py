@@ -15,18 +15,20 @@ import pytest
 from ccwrap.claude_settings import SettingsFile
 from ccwrap.errors import ClaudeNotFound, SettingsError, UsageError
 from ccwrap.launch import (
+    claude_version,
+    find_claude,
+    sweep_run_dir,
+    wants_proxy,
+    write_settings_file,
+)
+from ccwrap.launch_plan import (
     CLEARED_VARIABLES,
     NO_KEY_PLACEHOLDER,
     ccwrap_command,
-    claude_version,
-    find_claude,
     key_helper_command,
     merge_settings,
     plan_launch,
     split_user_settings,
-    sweep_run_dir,
-    wants_proxy,
-    write_settings_file,
 )
 from ccwrap.paths import Context
 from ccwrap.profiles import Profile

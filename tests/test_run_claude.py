@@ -10,6 +10,8 @@ what these tests hold ccwrap to:
 - A stale ``ANTHROPIC_AUTH_TOKEN``/``ANTHROPIC_API_KEY`` export, or stale user and project-local
   settings.json files with another base URL, key and apiKeyHelper, change nothing: every request
   goes to the profile's gateway with the profile's key.
+- Interactive mode too: the TUI started by ``ccwrap run`` (exec'd, so the terminal's process is
+  claude itself) sends the helper's key without any approval prompt.
 - The only connection claude opens is to the gateway (checked once with strace; here a dead
   HTTPS_PROXY makes any other host fail fast, and NO_PROXY keeps loopback direct).
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -227,3 +230,77 @@ def test_latest_claude_through_ccwrap_run(claude_world: Callable[[Path], None]) 
             assert request.headers["x-team"] == "a"
             assert not any(BILLING_BLOCK in text for text in system_texts(request))
             assert all(c.get("ttl") == "1h" for c in cache_controls(request.json))
+
+
+@pytest.mark.claude
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/PID/exe")
+def test_interactive_claude_in_a_terminal(
+    real_claude: Path, claude_world: Callable[[Path], None], isolated: Path
+) -> None:
+    """The TUI through ``ccwrap run`` (exec): the profile's key with no approval prompt, and
+    Ctrl-C reaches claude itself."""
+    import time
+
+    import pexpect
+
+    claude_world(real_claude)
+    # Skip the first-run theme and login screens; the folder-trust question is answered below.
+    (isolated / ".claude.json").write_text('{"hasCompletedOnboarding": true, "theme": "dark"}')
+    with TestGateway(key=KEY, auth="bearer") as gateway:
+        save_profile(gateway)
+        child = pexpect.spawn(
+            sys.executable,
+            ["-m", "ccwrap", "run", "--profile", "work"],
+            env={**os.environ, "TERM": "xterm-256color"},
+            dimensions=(40, 120),
+            encoding="utf-8",
+            timeout=30,
+        )
+        try:
+            index = child.expect([r"trust", r"shortcuts"])  # the TUI moves the cursor between words
+            if index == 0:
+                child.send("\r")
+                child.expect(r"shortcuts")
+            time.sleep(0.5)
+            child.send("ping")
+            time.sleep(0.3)
+            child.send("\r")
+            child.expect("pong")
+            request = gateway.messages()[0]
+            assert_profile_request(request, "bearer")
+            # ccwrap exec'd: the process in the terminal is claude itself, same PID.
+            exe = Path(os.readlink(f"/proc/{child.pid}/exe"))
+            assert exe.resolve() == real_claude.resolve()
+            for _ in range(2):  # claude asks for a second Ctrl-C before it exits
+                time.sleep(0.5)
+                child.sendintr()
+            child.expect(pexpect.EOF, timeout=30)
+        finally:
+            child.close(force=True)
+        assert (child.exitstatus, child.signalstatus) == (0, None)
+
+
+@pytest.mark.claude
+def test_without_the_empty_credentials_a_stale_export_would_win(
+    real_claude: Path, claude_world: Callable[[Path], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why launch_plan sets both credential variables to "": the client prefers an exported
+    ANTHROPIC_AUTH_TOKEN to apiKeyHelper for ``authorization`` (claude-code-facts.md). Measured
+    here without ccwrap, so a client that changes this shows up by name."""
+    claude_world(real_claude)
+    monkeypatch.setenv("ANTHROPIC_AUTH_TOKEN", STALE_KEY)
+    with TestGateway() as gateway:
+        settings = {"env": {"ANTHROPIC_BASE_URL": gateway.url}, "apiKeyHelper": f"echo {KEY}"}
+        done = subprocess.run(
+            [str(real_claude), "--settings", json.dumps(settings), "-p", "ping"],
+            capture_output=True,
+            text=True,
+            timeout=90,
+            stdin=subprocess.DEVNULL,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        request = gateway.messages()[0]
+        assert request.headers["authorization"] == f"Bearer {STALE_KEY}"
+        # The helper runs beside the first request: x-api-key is there only once it has answered.
+        assert request.headers.get("x-api-key", KEY) == KEY

@@ -125,3 +125,54 @@ def test_claude_missing(cli: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_pat
     result = cli("run", "--dry-run")
     assert result.exit_code == 127
     assert "CCWRAP_CLAUDE" in result.stderr
+
+
+# -- the Typer-free route for run and key (cli.hot) ----------------------------------------------
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["run"], True),
+        (["run", "--profile", "w", "--dry-run", "--json", "--", "-p", "--help"], True),
+        (["run", "-p", "w", "--no-proxy", "--proxy"], True),
+        (["run", "--profile=w", "--"], True),
+        (["key", "w"], True),
+        (["key", "--reveal", "w"], True),
+        (["run", "--help"], False),
+        (["run", "stray"], False),
+        (["run", "--profile"], False),
+        (["run", "--dry"], False),
+        (["key"], False),
+        (["key", "--help"], False),
+        (["key", "a", "b"], False),
+        (["doctor"], False),
+        ([], False),
+    ],
+)
+def test_hot_parse_takes_only_plain_forms(argv: list[str], expected: bool) -> None:
+    from ccwrap.cli import hot
+
+    assert (hot.parse(argv, {}) is not None) is expected
+
+
+def test_hot_parse_leaves_completion_to_typer() -> None:
+    from ccwrap.cli import hot
+
+    assert hot.parse(["run"], {"_CCWRAP_COMPLETE": "bash_complete"}) is None
+
+
+def test_typer_route_runs_the_same_code(cli: CliRunner) -> None:
+    save()
+    # "-p x" without "--" is not a plain form: Typer parses it, and the output is the same.
+    hot_route = cli("run", "--dry-run", "--json", "--", "x")
+    typer_route = cli("run", "--dry-run", "--json", "x")
+    assert hot_route.exit_code == typer_route.exit_code == 0
+    assert json.loads(hot_route.stdout) == json.loads(typer_route.stdout)
+    assert "Launch Claude Code on a profile" in cli("run", "--help").stdout
+
+
+def test_key_through_both_routes(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GW_KEY", "sk-from-env-123456")
+    save(key="env:GW_KEY")
+    assert cli("key", "work").stdout == "sk-from-env-123456"
+    assert cli("key", "work", "--reveal").stdout == "sk-from-env-123456"
+    assert cli("key", "--help").exit_code == 0

@@ -3,7 +3,8 @@
 Precedence, highest first (claude-code-facts.md): managed → command-line ``--settings`` → local
 ``.claude/settings.local.json`` → project ``.claude/settings.json`` → user
 ``~/.claude/settings.json`` (or ``$CLAUDE_CONFIG_DIR/settings.json``) → the process environment.
-The write side (``settings apply``/``clear``/``restore``) builds on these readers.
+The write side (``settings apply``/``clear``/``restore``) is ``settings_writer.py``; the
+effective view (``settings show``) is ``settings_view.py``.
 """
 
 from __future__ import annotations
@@ -135,3 +136,32 @@ def effective_env(
             else:
                 resolutions[variable] = Resolution(variable, origin)
     return resolutions
+
+
+def load_cli_settings(ctx: Context, value: str) -> SettingsFile:
+    """What ``claude --settings VALUE`` would add: inline JSON or a file (relative to cwd)."""
+    if value.lstrip().startswith("{"):
+        path = Path("--settings")
+        try:
+            return SettingsFile("cli", path, parse_settings(value, path))
+        except SettingsError as exc:
+            return SettingsFile("cli", path, error=exc)
+    path = Path(value).expanduser()
+    path = path if path.is_absolute() else ctx.cwd / path
+    try:
+        data = read_settings(path)
+    except SettingsError as exc:
+        return SettingsFile("cli", path, error=exc)
+    if data is None:
+        return SettingsFile("cli", path, error=SettingsError(f"{path} does not exist"))
+    return SettingsFile("cli", path, data)
+
+
+def effective_value(files: list[SettingsFile], key: str) -> list[Origin]:
+    """Every file that sets top-level ``key``, the winner first (e.g. ``apiKeyHelper``)."""
+    ordered = sorted(files, key=lambda f: PRECEDENCE.index(f.scope))
+    return [
+        Origin(f.scope, v if isinstance(v, str) else json.dumps(v), f.path)
+        for f in ordered
+        if f.data is not None and (v := f.data.get(key)) is not None
+    ]

@@ -13,6 +13,7 @@ turns them into a message on stderr and an exit code.
     │   ├── KeyringLocked       the keyring exists but is locked
     │   └── KeyringTimeout      the keyring did not answer in time
     ├── SettingsError           a Claude Code settings file cannot be read or written safely
+    ├── RcFileError             a shell rc file cannot be read or written safely (shell.py)
     ├── ClaudeNotFound          no claude executable (exit 127, as a shell would)
     ├── GatewayError            the gateway could not be reached or answered wrongly
     └── ProxyError              the loopback proxy cannot start
@@ -81,6 +82,10 @@ class KeyringTimeout(KeyStoreError):
 
 class SettingsError(CcwrapError):
     exit_code = ExitCode.SETTINGS
+
+
+class RcFileError(CcwrapError):
+    pass
 
 
 class ClaudeNotFound(CcwrapError):

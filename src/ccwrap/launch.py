@@ -2,25 +2,14 @@
 
     find_claude(ctx)             the executable (CCWRAP_CLAUDE, PATH, the usual install places)
     claude_version(path)         "2.1.197", from ``claude --version`` (doctor reuses it)
-    split_user_settings(args)    the user's own ``--settings`` taken out of claude's arguments
-    plan_launch(...)             pure: profile + settings files + environ → LaunchPlan
+    prepare_launch(ctx, ...)     read the settings files and plan (``launch_plan.plan_launch``)
     launch(plan, run_dir)        exec claude (POSIX), or supervise it when a temporary file exists
     supervise(argv, env, ...)    run a child in the foreground, ccwrap alive beside it
 
-How the profile wins (claude-code-facts.md, "Precedence"): a settings ``env`` block beats the
-process environment, and ``claude --settings`` beats every settings file except the managed one.
-So the profile's variables go into ``--settings``, and every credential variable there is "" so a
-stale export or settings file cannot slip a token past it. The key itself comes from
-``apiKeyHelper`` = ``<this ccwrap> key NAME``: ``run`` never reads the key, and nothing secret is
-on the command line, so the settings can travel inline (no file, hence a plain exec). Measured
-with the real client (tests/test_run_claude.py): the helper's output arrives as both
-``authorization: Bearer`` and ``x-api-key``, and "" credential variables let it through.
-
-When the settings must hold a secret (a literal key such as the proxy's session token, a
-secret-looking variable in the profile's extra env, or the user's own ``--settings`` file whose
-content ccwrap must not copy into argv), they go to a 0600 file in ``run_dir`` instead; claude is
-then supervised, not exec'd, so the file can be removed on every exit path. Files of a run that
-crashed are swept at the next start.
+Without a secret in the settings (the usual case: the key travels by apiKeyHelper, see
+``launch_plan``) ccwrap simply execs claude: same PID, terminal and signals, nothing to clean up.
+With one, the settings go to a 0600 file in ``run_dir`` and claude is supervised instead, so the
+file is removed on every exit path; files of a run that was killed are swept at the next start.
 """
 
 from __future__ import annotations
@@ -29,45 +18,57 @@ import contextlib
 import json
 import os
 import re
-import secrets
-import shlex
 import shutil
 import signal
 import subprocess
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from ccwrap.claude_env import AUTH_TOKEN, MANAGED_VARIABLES, SECRET_VARIABLES, profile_env
-from ccwrap.claude_settings import SettingsFile, parse_settings, read_settings
-from ccwrap.errors import CcwrapError, ClaudeNotFound, SettingsError, UsageError
+from ccwrap.errors import CcwrapError, ClaudeNotFound
+from ccwrap.launch_plan import (
+    CLEARED_VARIABLES,
+    NO_KEY_PLACEHOLDER,
+    LaunchPlan,
+    Override,
+    UserSettings,
+    ccwrap_command,
+    key_helper_command,
+    merge_settings,
+    plan_launch,
+    split_user_settings,
+)
 from ccwrap.paths import Context, ensure_private_dir
 from ccwrap.profiles import Profile
-from ccwrap.secrets import mask
 
+# The plan's names, re-exported: callers need only this module.
+__all__ = [
+    "CLEARED_VARIABLES",
+    "NO_KEY_PLACEHOLDER",
+    "LaunchPlan",
+    "Override",
+    "UserSettings",
+    "ccwrap_command",
+    "claude_version",
+    "exec_claude",
+    "find_claude",
+    "key_helper_command",
+    "launch",
+    "merge_settings",
+    "plan_launch",
+    "prepare_launch",
+    "split_user_settings",
+    "supervise",
+    "sweep_run_dir",
+    "wants_proxy",
+    "write_settings_file",
+]
+
+SETTINGS_PREFIX = "settings-"
 INSTALL_HINT = (
     "install Claude Code (npm install -g @anthropic-ai/claude-code, or "
     "curl -fsSL https://claude.ai/install.sh | bash), or point CCWRAP_CLAUDE at the executable"
 )
-# Variables that would send claude somewhere else, or with other names or headers, than the
-# profile says. When the profile does not set one but a settings file or the shell does, run sets
-# it to "" (an empty value cancels it: claude-code-facts.md) so nothing stale reaches the gateway.
-CLEARED_VARIABLES: tuple[str, ...] = (
-    *MANAGED_VARIABLES,
-    "ANTHROPIC_SMALL_FAST_MODEL",  # the deprecated name of the haiku tier
-    "CLAUDE_CODE_OAUTH_TOKEN",
-    "CLAUDE_CODE_USE_BEDROCK",
-    "CLAUDE_CODE_USE_VERTEX",
-    "CLAUDE_CODE_USE_FOUNDRY",
-)
-# Without any credential the client stops at "Not logged in" (claude-code-facts.md), even for a
-# gateway that wants none: an ``auth = "none"`` profile gets this placeholder as its bearer token.
-NO_KEY_PLACEHOLDER = "ccwrap-no-key"
-_SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|CREDENTIAL)", re.IGNORECASE)
-SETTINGS_PREFIX = "settings-"
-KeyVia = Literal["apiKeyHelper", "settings", "placeholder"]
 
 
 # -- finding claude -------------------------------------------------------------------------------
@@ -158,317 +159,6 @@ def version_tuple(version: str) -> tuple[int, ...]:
     if not match:
         raise ValueError(f"not a version: {version!r}")
     return tuple(int(part) for part in match.groups())
-
-
-# -- the key helper -------------------------------------------------------------------------------
-def ccwrap_command(
-    *, executable: str | None = None, argv0: str | None = None, platform: str = sys.platform
-) -> list[str]:
-    """How to run this very ccwrap again from a shell, in a venv, from pipx or from source.
-
-    The console script first (what the user ran, or the one beside the interpreter, which is
-    where venvs and pipx put it); ``python -m ccwrap`` only as a last resort, because ``-m`` puts
-    the working folder on ``sys.path`` and a folder named ccwrap there would be run instead.
-    """
-    executable = executable or sys.executable
-    argv0 = argv0 if argv0 is not None else sys.argv[0]
-    script_names = ("ccwrap.exe", "ccwrap") if platform.startswith("win") else ("ccwrap",)
-    if argv0 and Path(argv0).name in script_names and Path(argv0).is_file():
-        return [str(Path(argv0).absolute())]
-    for name in script_names:
-        beside = Path(executable).parent / name
-        if beside.is_file():
-            return [str(beside)]
-    return [executable, "-m", "ccwrap"]
-
-
-def key_helper_command(profile: str, command: Sequence[str] | None = None) -> str:
-    """``apiKeyHelper``: a ``/bin/sh`` command line that prints the profile's key."""
-    parts = [*(command or ccwrap_command()), "key", profile]
-    if sys.platform.startswith("win"):
-        return subprocess.list2cmdline(parts)
-    return shlex.join(parts)
-
-
-# -- the user's own --settings --------------------------------------------------------------------
-@dataclass
-class UserSettings:
-    data: dict[str, Any]
-    source: str  # "inline JSON" or the file's path
-    from_file: bool
-
-
-def split_user_settings(args: Sequence[str], cwd: Path) -> tuple[list[str], UserSettings | None]:
-    """Take ``--settings X`` / ``--settings=X`` out of claude's arguments and read X.
-
-    claude keeps only the last ``--settings`` it is given (measured: a second one replaced the
-    first), so the user's settings are merged into ccwrap's rather than passed beside them.
-    """
-    rest: list[str] = []
-    found: UserSettings | None = None
-    index = 0
-    while index < len(args):
-        arg = args[index]
-        if arg == "--":
-            rest.extend(args[index:])
-            break
-        value: str | None = None
-        if arg == "--settings":
-            if index + 1 >= len(args):
-                raise UsageError("--settings needs a value", hint="--settings FILE or JSON")
-            value = args[index + 1]
-            index += 2
-        elif arg.startswith("--settings="):
-            value = arg.split("=", 1)[1]
-            index += 1
-        else:
-            rest.append(arg)
-            index += 1
-            continue
-        if found is not None:
-            raise UsageError(
-                "--settings given twice after --",
-                hint="claude keeps only one: merge them into a single file or JSON",
-            )
-        found = _read_user_settings(value, cwd)
-    return rest, found
-
-
-def _read_user_settings(value: str, cwd: Path) -> UserSettings:
-    if value.lstrip().startswith("{"):
-        return UserSettings(parse_settings(value, Path("--settings")), "inline JSON", False)
-    path = Path(value).expanduser()
-    path = path if path.is_absolute() else cwd / path
-    from_file = read_settings(path)
-    if from_file is None:
-        raise SettingsError(f"the --settings file {path} does not exist")
-    return UserSettings(from_file, str(path), from_file=True)
-
-
-def merge_settings(ours: Mapping[str, Any], theirs: Mapping[str, Any]) -> dict[str, Any]:
-    """The user's keys win; ``env`` is merged variable by variable (theirs win there too)."""
-    merged = dict(ours)
-    for key, value in theirs.items():
-        if key == "env" and isinstance(value, dict) and isinstance(merged.get("env"), dict):
-            merged["env"] = {**merged["env"], **{str(k): v for k, v in value.items()}}
-        else:
-            merged[key] = value
-    return merged
-
-
-# -- the plan -------------------------------------------------------------------------------------
-@dataclass
-class Override:
-    """A value in a settings file (or the shell) that the profile's settings beat."""
-
-    source: str  # "local", "project", "user" or "environment"
-    path: Path | None
-    name: str  # a variable, or "apiKeyHelper"
-    value: str
-
-    def describe(self) -> str:
-        where = "shell environment" if self.path is None else f"{self.source} ({self.path})"
-        return f"{self.name} from {where}"
-
-
-@dataclass
-class LaunchPlan:
-    claude: Path
-    args: list[str]  # claude's own arguments, as the user gave them (minus their --settings)
-    settings: dict[str, Any]  # handed over with --settings
-    env: dict[str, str]  # the whole environment of claude's process
-    env_changes: dict[str, str]  # what ccwrap set in it (for --dry-run)
-    key_via: KeyVia
-    profile: str
-    inline: bool  # True: --settings '<json>'; False: a 0600 file (the settings hold a secret)
-    files: list[SettingsFile] = field(default_factory=list)
-    overridden: list[Override] = field(default_factory=list)
-    cleared: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    user_settings: str | None = None
-
-    def argv(self, settings_file: Path | None = None) -> list[str]:
-        if self.inline:
-            value = json.dumps(self.settings, separators=(",", ":"), ensure_ascii=False)
-        elif settings_file is None:
-            value = "<0600 temporary file>"
-        else:
-            value = str(settings_file)
-        return [str(self.claude), "--settings", value, *self.args]
-
-    def shown_argv(self) -> list[str]:
-        """The exact command line, but with any secret in the settings masked."""
-        if not self.inline:
-            return self.argv()
-        shown = json.dumps(self.masked_settings(), separators=(",", ":"), ensure_ascii=False)
-        return [str(self.claude), "--settings", shown, *self.args]
-
-    def masked_settings(self) -> dict[str, Any]:
-        shown = dict(self.settings)
-        if isinstance(shown.get("env"), dict):
-            shown["env"] = mask_env(shown["env"])
-        return shown
-
-    def to_dict(self) -> dict[str, Any]:
-        """The dry-run view: nothing secret, every value that is one masked."""
-        return {
-            "profile": self.profile,
-            "claude": str(self.claude),
-            "argv": self.shown_argv(),
-            "settings": self.masked_settings(),
-            "settings_via": "inline" if self.inline else "temporary 0600 file",
-            "key_via": self.key_via,
-            "env": mask_env(self.env_changes),
-            "settings_files": [
-                {
-                    "scope": f.scope,
-                    "path": str(f.path),
-                    "exists": f.exists,
-                    "error": f.error.message if f.error else None,
-                }
-                for f in self.files
-            ],
-            "overridden": [
-                {"source": o.source, "path": str(o.path) if o.path else None, "name": o.name}
-                for o in self.overridden
-            ],
-            "cleared": self.cleared,
-            "user_settings": self.user_settings,
-            "warnings": self.warnings,
-        }
-
-
-def is_secret_variable(name: str) -> bool:
-    return name in SECRET_VARIABLES or bool(_SECRET_NAME.search(name))
-
-
-def mask_env(env: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        name: mask(value)
-        if is_secret_variable(name) and isinstance(value, str) and value
-        else value
-        for name, value in env.items()
-    }
-
-
-def plan_launch(
-    profile: Profile,
-    *,
-    claude: Path,
-    args: Sequence[str],
-    environ: Mapping[str, str],
-    files: Sequence[SettingsFile],
-    key_helper: str | None,
-    key: str | None = None,
-    user_settings: UserSettings | None = None,
-) -> LaunchPlan:
-    """Everything about a launch, decided without touching the world.
-
-    ``key_helper`` is the apiKeyHelper command (see :func:`key_helper_command`). ``key`` puts a
-    literal credential in the settings instead (the proxy's session token): the settings then hold
-    a secret and go through a 0600 file.
-    """
-    env = profile_env(profile, key=key)
-    settings: dict[str, Any] = {}
-    key_via: KeyVia
-    if key is not None:
-        key_via = "settings"
-    elif profile.auth == "none":
-        env[AUTH_TOKEN] = NO_KEY_PLACEHOLDER
-        key_via = "placeholder"
-    else:
-        if key_helper is None:
-            raise CcwrapError(f"profile {profile.name!r} needs a key helper or a key")
-        # Both credential variables stay "" (profile_env with key=None): they outrank
-        # apiKeyHelper in the client's credential order, and "" cancels stale values of them.
-        settings["apiKeyHelper"] = key_helper
-        key_via = "apiKeyHelper"
-
-    user_files = [f for f in files if f.scope != "managed"]
-    cleared = _stale_variables(env, user_files, environ)
-    for name in cleared:
-        env[name] = ""
-    settings = {"env": env, **settings}
-    inline = key is None and not any(is_secret_variable(n) and v for n, v in profile.env.items())
-    if user_settings is not None:
-        settings = merge_settings(settings, user_settings.data)
-        inline = inline and not user_settings.from_file
-
-    managed = next((f for f in files if f.scope == "managed"), None)
-    changes = {
-        k: v for k, v in settings["env"].items() if isinstance(v, str) and environ.get(k) != v
-    }
-    child_env = {**environ, **changes}
-    return LaunchPlan(
-        claude=claude,
-        args=list(args),
-        settings=settings,
-        env=child_env,
-        env_changes=changes,
-        key_via=key_via,
-        profile=profile.name,
-        inline=inline,
-        files=list(files),
-        overridden=_overridden(settings, user_files, environ),
-        cleared=cleared,
-        warnings=_warnings(settings, files, managed),
-        user_settings=user_settings.source if user_settings else None,
-    )
-
-
-def _stale_variables(
-    env: Mapping[str, str], files: Iterable[SettingsFile], environ: Mapping[str, str]
-) -> list[str]:
-    present: set[str] = {name for name, value in environ.items() if value}
-    for settings_file in files:
-        present |= {name for name, value in settings_file.env.items() if value}
-    return [name for name in CLEARED_VARIABLES if name in present and name not in env]
-
-
-def _overridden(
-    settings: Mapping[str, Any], files: Iterable[SettingsFile], environ: Mapping[str, str]
-) -> list[Override]:
-    ours = settings.get("env", {})
-    found: list[Override] = []
-    for settings_file in files:
-        for name, value in settings_file.env.items():
-            if name in ours and ours[name] != value:
-                found.append(Override(settings_file.scope, settings_file.path, name, value))
-        helper = (settings_file.data or {}).get("apiKeyHelper")
-        if "apiKeyHelper" in settings and helper is not None:
-            found.append(
-                Override(settings_file.scope, settings_file.path, "apiKeyHelper", str(helper))
-            )
-    for name, value in environ.items():
-        if name in ours and ours[name] != value and value:
-            found.append(Override("environment", None, name, value))
-    return found
-
-
-def _warnings(
-    settings: Mapping[str, Any], files: Iterable[SettingsFile], managed: SettingsFile | None
-) -> list[str]:
-    warnings: list[str] = []
-    for settings_file in files:
-        if settings_file.error is not None:
-            warnings.append(
-                f"{settings_file.scope} settings cannot be read ({settings_file.error.message})"
-            )
-    if managed is None or managed.data is None:
-        return warnings
-    ours = settings.get("env", {})
-    pinned = [n for n, v in managed.env.items() if n in ours and ours[n] != v]
-    if pinned:
-        warnings.append(
-            f"managed settings ({managed.path}) pin {', '.join(sorted(pinned))}: nothing can "
-            "override them, so claude uses the managed value(s), not the profile's"
-        )
-    if "apiKeyHelper" in settings and "apiKeyHelper" in managed.data:
-        warnings.append(
-            f"managed settings ({managed.path}) set apiKeyHelper: claude may use that key "
-            "instead of the profile's"
-        )
-    return warnings
 
 
 # -- running --------------------------------------------------------------------------------------
@@ -567,7 +257,7 @@ def _run_cleanup(callbacks: Iterable[Callable[[], None]]) -> None:
 def write_settings_file(run_dir: Path, settings: Mapping[str, Any]) -> Path:
     """A 0600 file (created so, never chmod-ed) named after this process, for the sweep."""
     ensure_private_dir(run_dir)
-    path = run_dir / f"{SETTINGS_PREFIX}{os.getpid()}-{secrets.token_hex(4)}.json"
+    path = run_dir / f"{SETTINGS_PREFIX}{os.getpid()}-{os.urandom(4).hex()}.json"
     data = json.dumps(settings, indent=2, ensure_ascii=False).encode("utf-8")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(path, flags, 0o600)

@@ -11,7 +11,6 @@ A key source is one of:
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -92,7 +91,9 @@ class SecretStore:
             timeout = self._timeout
             if timeout is None:
                 timeout = float(self.ctx.environ.get("CCWRAP_KEYRING_TIMEOUT", DEFAULT_TIMEOUT))
-            self._keyring = KeyringStore(self._backend, timeout=timeout)
+            self._keyring = KeyringStore(
+                self._backend, timeout=timeout, environ=self.ctx.environ, home=self.ctx.home
+            )
         return self._keyring
 
     def read(self, profile: str, spec: str) -> str:
@@ -144,6 +145,8 @@ class SecretStore:
 
 
 def _run_command(profile: str, command: str, ctx: Context) -> str:
+    import subprocess  # only for cmd: sources; keeps `ccwrap key` lean
+
     try:
         done = subprocess.run(  # noqa: S602 - the user's own command line, run as they wrote it
             command,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
-from typing import NoReturn
-
-import typer
+from typing import TYPE_CHECKING, NoReturn
 
 from ccwrap import __version__
 from ccwrap.errors import CcwrapError, ExitCode
+
+if TYPE_CHECKING:
+    import typer
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok; 1 failure (doctor found a problem); 2 usage; 3 config or profile; "
@@ -20,12 +20,19 @@ EXIT_CODES_HELP = (
 
 
 def _version(value: bool) -> None:
+    import typer
+
     if value:
         sys.stdout.write(f"ccwrap {__version__}\n")
         raise typer.Exit()
 
 
 def build_app() -> typer.Typer:
+    import typer  # lazily: the hot paths (cli.hot) never import it
+
+    from ccwrap.cli import fastpath
+
+    fastpath.install()  # neither pydantic nor rich on the hot paths (completion, run, key)
     app = typer.Typer(
         name="ccwrap",
         help="Point Claude Code at any Anthropic-compatible gateway.",
@@ -60,9 +67,16 @@ def report(exc: CcwrapError) -> None:
 def main(argv: list[str] | None = None) -> NoReturn:
     debug = os.environ.get("CCWRAP_DEBUG") == "1"
     try:
+        from ccwrap.cli import hot
+
+        command = hot.parse(sys.argv[1:] if argv is None else argv)
+        if command is not None:
+            sys.exit(command())
         build_app()(args=argv, prog_name="ccwrap")
     except CcwrapError as exc:
         if debug:
+            import traceback  # lazily: ~7 ms that only --debug needs
+
             traceback.print_exc()
         report(exc)
         sys.exit(exc.exit_code)

@@ -1,103 +1,128 @@
-"""``ccwrap run``: launch claude on a profile (see ccwrap.launch for how the profile wins)."""
+"""``ccwrap run``: launch claude on a profile (see ccwrap.launch for how the profile wins).
+
+Typer is imported only in :func:`register`: the plain forms of ``ccwrap run`` reach
+:func:`run_command` through ``cli.hot`` without it (it runs before every Claude Code session).
+Both routes run the same code.
+"""
 
 from __future__ import annotations
 
+import json
 import shlex
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import typer
+from ccwrap.paths import Context
 
-from ccwrap.cli.common import JsonOption, ProfileOption, Services, print_json, warn
-from ccwrap.launch import LaunchPlan, launch, prepare_launch, wants_proxy
-from ccwrap.profiles import Profile, resolve
+if TYPE_CHECKING:
+    import typer
 
-ClaudeArgs = typer.Argument(
-    None, metavar="[-- CLAUDE_ARGS...]", help="Arguments for claude, after -- (passed unchanged)."
-)
+    from ccwrap.claude_settings import SettingsFile
+    from ccwrap.launch import LaunchPlan
+    from ccwrap.profiles import Profile
+
+
+def register(app: typer.Typer) -> None:
+    import typer
+
+    from ccwrap.cli.common import JsonOption, ProfileOption
+
+    claude_args_argument = typer.Argument(
+        None,
+        metavar="[-- CLAUDE_ARGS...]",
+        help="Arguments for claude, after -- (passed unchanged).",
+    )
+
+    def run(
+        profile: str | None = ProfileOption,
+        proxy: bool | None = typer.Option(
+            None,
+            "--proxy/--no-proxy",
+            help="Run claude behind the loopback proxy (default: the profile's proxy setting).",
+        ),
+        dry_run: bool = typer.Option(
+            False, "--dry-run", help="Print the command and environment instead of running claude."
+        ),
+        json_output: bool = JsonOption,
+        claude_args: list[str] | None = claude_args_argument,
+    ) -> None:
+        """Launch Claude Code on a profile; claude's exit code is ccwrap's."""
+        raise typer.Exit(run_command(profile, proxy, dry_run, json_output, claude_args or []))
+
+    app.command("run")(run)
+
+
+def run_command(
+    profile: str | None,
+    proxy: bool | None,
+    dry_run: bool,
+    json_output: bool,
+    claude_args: Sequence[str],
+) -> int:
+    """Parse → one core call → render; returns the exit status (exec does not return)."""
+    from ccwrap.launch import launch, prepare_launch, wants_proxy
+    from ccwrap.profiles import ProfileStore, resolve
+
+    ctx = Context.from_os()
+    chosen = resolve(ProfileStore(ctx.paths.config_file), profile, ctx.environ)
+    if wants_proxy(chosen, proxy):
+        return _run_behind_proxy(ctx, chosen, claude_args, dry_run, json_output)
+    plan = prepare_launch(ctx, chosen, claude_args)
+    if dry_run:
+        _print_plan(plan, json_output)
+        return 0
+    for message in plan.warnings:
+        sys.stderr.write(f"ccwrap: warning: {message}\n")
+    sys.stderr.flush()
+    sys.stdout.flush()
+    return launch(plan, ctx.paths.run_dir)
+
+
+def _print_plan(plan: LaunchPlan, json_output: bool) -> None:
+    if json_output:
+        sys.stdout.write(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(render_plan(plan) + "\n")
 
 
 DRY_RUN_TOKEN = "<session token>"  # noqa: S105 - a placeholder shown by --dry-run
 
 
-def register(app: typer.Typer) -> None:
-    app.command("run")(run)
-
-
-def run(
-    profile: str | None = ProfileOption,
-    proxy: bool | None = typer.Option(
-        None,
-        "--proxy/--no-proxy",
-        help="Run claude behind the loopback proxy (default: the profile's proxy setting).",
-    ),
-    dry_run: bool = typer.Option(
-        False, "--dry-run", help="Print the command and environment instead of running claude."
-    ),
-    json_output: bool = JsonOption,
-    claude_args: list[str] | None = ClaudeArgs,
-) -> None:
-    """Launch Claude Code on a profile; claude's exit code is ccwrap's."""
-    services = Services.from_os()
-    chosen = resolve(services.store, profile, services.ctx.environ)
-    if wants_proxy(chosen, proxy):
-        _run_behind_proxy(services, chosen, claude_args or [], dry_run, json_output)
-        return
-    plan = prepare_launch(services.ctx, chosen, claude_args or [])
-    if dry_run:
-        print_json(plan.to_dict()) if json_output else render(plan)
-        return
-    for message in plan.warnings:
-        warn(message)
-    sys.stderr.flush()
-    sys.stdout.flush()
-    raise typer.Exit(launch(plan, services.ctx.paths.run_dir))
-
-
 def _run_behind_proxy(
-    services: Services, profile: Profile, args: list[str], dry_run: bool, json_output: bool
-) -> None:
+    ctx: Context, profile: Profile, args: Sequence[str], dry_run: bool, json_output: bool
+) -> int:
     """The proxy path: ccwrap stays alive beside claude (see ccwrap.proxy.session)."""
     from ccwrap.proxy import session
+    from ccwrap.secrets import SecretStore
 
     if dry_run:
-        # Nothing starts and no key is read: the URL and token are placeholders.
+        # Nothing starts and no key is read: the URL and the token are placeholders.
         plan = session.plan_behind_proxy(
-            services.ctx,
-            profile,
-            args,
-            base_url="http://127.0.0.1:<port>",
-            token=DRY_RUN_TOKEN,
-            key=None,
+            ctx, profile, args, base_url="http://127.0.0.1:<port>", token=DRY_RUN_TOKEN, key=None
         )
-        print_json(plan.to_dict()) if json_output else render(plan)
-        return
+        _print_plan(plan, json_output)
+        return 0
     sys.stderr.flush()
     sys.stdout.flush()
-    raise typer.Exit(session.run_behind_proxy(services.ctx, services.secrets, profile, args))
+    return session.run_behind_proxy(ctx, SecretStore(ctx), profile, args)
 
 
-def render(plan: LaunchPlan) -> None:
+def render_plan(plan: LaunchPlan) -> str:
+    """The --dry-run text: command, key route, environment, settings files, warnings."""
+    view = plan.to_dict()
     lines = [f"profile: {plan.profile}", f"command: {shlex.join(plan.shown_argv())}"]
     if plan.key_via == "apiKeyHelper":
         lines.append(f"key:     apiKeyHelper ({plan.settings.get('apiKeyHelper')})")
     else:
         lines.append(f"key:     {plan.key_via}")
     lines.append("environment set by ccwrap (also in --settings env):")
-    lines += [f"  {name}={value}" for name, value in plan.to_dict()["env"].items()]
+    lines += [f"  {name}={value}" for name, value in view["env"].items()]
     lines.append("settings files (highest precedence first):")
     for settings_file in plan.files:
-        names = [o.name for o in plan.overridden if o.path == settings_file.path]
-        if settings_file.error is not None:
-            state = "invalid JSON"
-        elif not settings_file.exists:
-            state = "not present"
-        elif settings_file.scope == "managed":
-            state = "present (cannot be overridden)"
-        elif names:
-            state = f"overridden: {', '.join(names)}"
-        else:
-            state = "present, nothing to override"
-        lines.append(f"  {settings_file.scope:<8} {settings_file.path}  [{state}]")
+        lines.append(
+            f"  {settings_file.scope:<8} {settings_file.path}  [{_state(plan, settings_file)}]"
+        )
     shell = [
         o.name for o in plan.overridden if o.source == "environment" and o.name not in plan.cleared
     ]
@@ -108,4 +133,17 @@ def render(plan: LaunchPlan) -> None:
     if plan.user_settings:
         lines.append(f"your --settings merged in (your keys win): {plan.user_settings}")
     lines += [f"warning: {message}" for message in plan.warnings]
-    sys.stdout.write("\n".join(lines) + "\n")
+    return "\n".join(lines)
+
+
+def _state(plan: LaunchPlan, settings_file: SettingsFile) -> str:
+    names = [o.name for o in plan.overridden if o.path == settings_file.path]
+    if settings_file.error is not None:
+        return "invalid JSON"
+    if not settings_file.exists:
+        return "not present"
+    if settings_file.scope == "managed":
+        return "present (cannot be overridden)"
+    if names:
+        return f"overridden: {', '.join(names)}"
+    return "present, nothing to override"

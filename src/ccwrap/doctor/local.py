@@ -1,0 +1,210 @@
+"""Checks that need no network: the URL's form, the key, settings files, the claude binary."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ccwrap import launch
+from ccwrap.claude_env import API_KEY, AUTH_TOKEN, SECRET_VARIABLES
+from ccwrap.claude_settings import Resolution, SettingsFile
+from ccwrap.doctor.model import Check, ok, skip
+from ccwrap.errors import ClaudeNotFound
+from ccwrap.paths import Context
+from ccwrap.secrets import mask
+
+# Gateway model discovery arrived in this client version (claude-code-facts.md).
+DISCOVERY_VERSION = (2, 1, 129)
+
+
+# -- URL form (private until ccwrap.urls lands on main) ---------------------------------------
+def _has_scheme(url: str) -> bool:
+    return urlsplit(url).scheme.lower() in ("http", "https") and bool(urlsplit(url).netloc)
+
+
+def _v1_suffix(url: str) -> str | None:
+    """The trailing ``/v1`` or ``/v1/messages`` the client would double, or None."""
+    path = urlsplit(url).path.rstrip("/")
+    for suffix in ("/v1/messages", "/v1/chat/completions", "/v1"):
+        if path.endswith(suffix):
+            return suffix
+    return None
+
+
+def _is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_insecure(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme.lower() == "http" and not _is_loopback(parts.hostname or "")
+
+
+def url_checks(base_url: str) -> list[Check]:
+    if not _has_scheme(base_url):
+        return [
+            Check.of(
+                "url.scheme",
+                "fail",
+                f"{base_url!r} has no http:// or https://; the client says it "
+                '"cannot be parsed as a URL"',
+                f"use https://{base_url} (or http:// for a local gateway)",
+            ),
+            skip("url.v1-suffix", "the URL cannot be parsed"),
+            skip("url.insecure", "the URL cannot be parsed"),
+        ]
+    checks = [ok("url.scheme", base_url)]
+    suffix = _v1_suffix(base_url)
+    if suffix:
+        fixed = base_url.rstrip("/")[: -len(suffix)] or base_url
+        checks.append(
+            Check.of(
+                "url.v1-suffix",
+                "fail",
+                f"the base URL ends in {suffix}; Claude Code appends /v1/messages itself, so "
+                f"requests go to …{suffix}/v1/messages",
+                f"use {fixed}",
+            )
+        )
+    else:
+        checks.append(ok("url.v1-suffix"))
+    if _is_insecure(base_url):
+        checks.append(
+            Check.of(
+                "url.insecure",
+                "warn",
+                "plain http to a host that is not this machine: the key travels in clear",
+                f"use https://{base_url.split('://', 1)[1]} if the gateway offers it",
+            )
+        )
+    else:
+        checks.append(ok("url.insecure"))
+    return checks
+
+
+# -- credentials and settings files ------------------------------------------------------------
+def auth_conflict_check(resolutions: Mapping[str, Resolution]) -> Check:
+    token, api_key = resolutions.get(AUTH_TOKEN), resolutions.get(API_KEY)
+    if token and api_key and token.winner.value and api_key.winner.value:
+        return Check.of(
+            "env.auth-conflict",
+            "warn",
+            f"both {AUTH_TOKEN} ({token.winner.describe()}) and {API_KEY} "
+            f"({api_key.winner.describe()}) are set; the client sends the bearer token",
+            f"unset the one you do not mean (a gateway taking x-api-key wants only {API_KEY})",
+        )
+    return ok("env.auth-conflict")
+
+
+def invalid_settings_check(files: list[SettingsFile]) -> Check:
+    broken = [f for f in files if f.error is not None]
+    if not broken:
+        return ok("settings.invalid")
+    first = broken[0]
+    others = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
+    return Check.of(
+        "settings.invalid",
+        "fail",
+        f"{first.error}{others}; Claude Code ignores or refuses it",
+        f"fix the JSON by hand: {first.path}",
+    )
+
+
+def override_check(
+    resolutions: Mapping[str, Resolution], intended: Mapping[str, str], *, what: str
+) -> Check:
+    """A settings file whose ``env`` beats what the user means ``claude`` to get.
+
+    ``intended`` holds those variables (the profile's env, the --url, or the shell's exports);
+    ``what`` names where they come from. A file wins over the shell (claude-code-facts.md); over
+    a profile only the managed file wins, since ``ccwrap run`` hands ``--settings`` to claude.
+    """
+    beaten: list[tuple[str, Resolution]] = []
+    for variable, value in intended.items():
+        resolution = resolutions.get(variable)
+        if resolution is None or resolution.winner.path is None:
+            continue
+        if resolution.winner.source != "cli" and resolution.winner.value != value:
+            beaten.append((variable, resolution))
+    if beaten:
+        variable, resolution = beaten[0]
+        winner = resolution.winner
+        managed = winner.source == "managed"
+        more = f" (and {', '.join(v for v, _ in beaten[1:])})" if len(beaten) > 1 else ""
+        return Check.of(
+            "settings.override",
+            # A managed file cannot be overridden at all; the others only beat the shell.
+            "fail" if managed else "warn",
+            f"{winner.describe()} sets {variable}={_shown(variable, winner.value)}{more}, "
+            f"which beats {what}",
+            _override_fix(variable, winner.source, winner.path),
+        )
+    return ok("settings.override")
+
+
+def _override_fix(variable: str, source: str, path: Path | None) -> str:
+    if source == "managed":
+        return f"ask whoever manages this machine; {path} cannot be overridden"
+    if source in ("user", "local", "project"):
+        return f"remove {variable} from the env block of {path} (or: ccwrap settings clear)"
+    return f"remove {variable} from {path}"
+
+
+def _shown(variable: str, value: str) -> str:
+    return mask(value) if variable in SECRET_VARIABLES else repr(value)
+
+
+# -- the claude binary ------------------------------------------------------------------------
+def find_claude(ctx: Context) -> tuple[Path | None, str]:
+    """The executable ``ccwrap run`` would start, or None and why not."""
+    try:
+        return launch.find_claude(ctx), ""
+    except ClaudeNotFound as exc:
+        return None, exc.message
+
+
+def claude_checks(
+    path: Path | None, version: str | None, *, discovery: bool, why: str = ""
+) -> list[Check]:
+    if path is None:
+        return [
+            Check.of(
+                "claude.missing",
+                "fail",
+                why or "no claude executable on PATH (nor in $CCWRAP_CLAUDE)",
+                "npm install -g @anthropic-ai/claude-code, or set CCWRAP_CLAUDE=/path/to/claude",
+            ),
+            skip("claude.version", "claude not found"),
+        ]
+    found = ok("claude.missing", str(path))
+    if version is None:
+        return [
+            found,
+            Check.of(
+                "claude.version",
+                "warn",
+                f"{path} --version printed no version",
+                f"run {path} --version yourself",
+            ),
+        ]
+    parsed = launch.version_tuple(version)
+    if discovery and parsed < DISCOVERY_VERSION:
+        need = ".".join(map(str, DISCOVERY_VERSION))
+        return [
+            found,
+            Check.of(
+                "claude.version",
+                "fail",
+                f"claude {version} is too old for gateway model discovery (needs {need})",
+                "claude update (or npm install -g @anthropic-ai/claude-code@latest)",
+            ),
+        ]
+    return [found, ok("claude.version", version)]

@@ -1,0 +1,349 @@
+"""What doctor examines, and the run: local checks, then the probes, concurrently.
+
+- ``--profile NAME``: that profile, as ``ccwrap run`` would hand it to claude;
+- ``--url URL``: that URL, the key from ``--key-stdin`` or the environment;
+- neither: what ``claude`` would use right now in this folder — the settings files (managed,
+  local, project, user) and the environment, by Claude Code's precedence (claude-code-facts.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ccwrap import claude_settings
+from ccwrap.claude_env import API_KEY, AUTH_TOKEN, BASE_URL, CUSTOM_HEADERS, profile_env
+from ccwrap.claude_settings import Resolution, SettingsFile
+from ccwrap.doctor import local
+from ccwrap.doctor.model import Check, Report, ok, skip
+from ccwrap.errors import CcwrapError, UsageError
+from ccwrap.paths import Context
+from ccwrap.profiles import ProfileStore
+from ccwrap.secrets import SecretStore, mask
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ccwrap.doctor.probes import HeaderMode
+
+DEFAULT_TIMEOUT = 10.0
+URL_IDS = ("url.scheme", "url.v1-suffix", "url.insecure")
+LIVE_ONLY_IDS = (
+    "billing.balance",
+    "rate.limited",
+    "gateway.error",
+    "beta.rejected",
+    "stream.buffered",
+)
+NETWORK_IDS = (
+    "net.dns",
+    "net.refused",
+    "net.tls",
+    "net.timeout",
+    "gateway.path",
+    "gateway.not-anthropic",
+    "gateway.html",
+    "auth.rejected",
+    "auth.mode",
+    "model.unavailable",
+    "model.discovery",
+    *LIVE_ONLY_IDS,
+)
+DISCOVERY = "CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY"
+NO_BETAS = "CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS"
+
+
+@dataclass
+class Options:
+    profile: str | None = None
+    url: str | None = None
+    key: str | None = field(default=None, repr=False)  # from --key-stdin
+    offline: bool = False
+    live: bool = False
+    timeout: float = DEFAULT_TIMEOUT
+
+
+@dataclass
+class Target:
+    """Everything the checks need, whichever way it was chosen."""
+
+    profile: str | None
+    base_url: str | None
+    mode: HeaderMode
+    key: str | None = field(repr=False)
+    model: str | None = None
+    discovery: bool = False
+    disable_betas: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
+    checks: list[Check] = field(default_factory=list)  # key and settings checks made on the way
+    origin: str = ""
+
+
+def choose(ctx: Context, store: ProfileStore, secrets: SecretStore, options: Options) -> Target:
+    if options.profile and options.url:
+        raise UsageError("give --profile or --url, not both")
+    files = claude_settings.discover(ctx)
+    base = [local.invalid_settings_check(files)]
+    if options.profile:
+        return _profile_target(ctx, store, secrets, files, base, name=options.profile)
+    if options.url:
+        return _url_target(ctx, options, files, base)
+    return _claude_target(ctx, secrets, files, base)
+
+
+def _profile_target(
+    ctx: Context,
+    store: ProfileStore,
+    secrets: SecretStore,
+    files: list[SettingsFile],
+    checks: list[Check],
+    *,
+    name: str,
+) -> Target:
+    profile = store.get(name)
+    key: str | None = None
+    if profile.auth == "none":
+        checks.append(ok("key.missing", "the profile sends no key"))
+    else:
+        try:
+            key = secrets.read(profile.name, profile.key)
+            checks.append(ok("key.missing", f"{mask(key)} from {_source(profile.key, name)}"))
+        except CcwrapError as exc:
+            checks.append(Check.of("key.missing", "fail", exc.message, exc.hint or ""))
+    intended = profile_env(profile, key=key or "")
+    # ccwrap run hands the profile to claude with --settings: only the managed file outranks it.
+    cli = SettingsFile("cli", Path("<ccwrap run --settings>"), data={"env": intended})
+    resolutions = claude_settings.effective_env(ctx, files, cli)
+    checks.append(local.auth_conflict_check(resolutions))
+    checks.append(local.override_check(resolutions, intended, what=f"profile {name!r}"))
+    headers = dict(profile.headers)
+    for header, spec in profile.secret_headers.items():
+        try:
+            headers[header] = secrets.read(profile.name, spec)
+        except CcwrapError:
+            continue  # the proxy will report it; the probe goes without
+    return Target(
+        profile=profile.name,
+        base_url=profile.base_url,
+        mode=profile.auth,
+        key=key,
+        model=profile.model,
+        discovery=profile.gateway_discovery,
+        disable_betas=profile.disable_experimental_betas,
+        headers=headers,
+        checks=checks,
+        origin=f"profile {profile.name}",
+    )
+
+
+def _source(spec: str, name: str) -> str:
+    from ccwrap.secrets import KeySource
+
+    return KeySource.parse(spec).describe(name)
+
+
+def _url_target(
+    ctx: Context, options: Options, files: list[SettingsFile], checks: list[Check]
+) -> Target:
+    url = (options.url or "").strip()
+    env = ctx.environ
+    key, where = options.key, "standard input"
+    mode: HeaderMode = "bearer"
+    if not key and env.get(AUTH_TOKEN):
+        key, where = env[AUTH_TOKEN], AUTH_TOKEN
+    elif not key and env.get(API_KEY):
+        key, mode, where = env[API_KEY], "x-api-key", API_KEY
+    if key:
+        checks.append(ok("key.missing", f"{mask(key)} from {where}"))
+    else:
+        checks.append(
+            Check.of(
+                "key.missing",
+                "fail",
+                "no key: give one with --key-stdin, or set ANTHROPIC_AUTH_TOKEN",
+                'printf %s "$KEY" | ccwrap doctor --url URL --key-stdin',
+            )
+        )
+    resolutions = claude_settings.effective_env(ctx, files)
+    checks.append(local.auth_conflict_check(resolutions))
+    checks.append(local.override_check(resolutions, {BASE_URL: url}, what="--url"))
+    model = env.get("ANTHROPIC_MODEL")
+    return Target(None, url, mode, key, model, checks=checks, origin="--url")
+
+
+def _claude_target(
+    ctx: Context, secrets: SecretStore, files: list[SettingsFile], checks: list[Check]
+) -> Target:
+    resolutions = claude_settings.effective_env(ctx, files)
+    value = _winners(resolutions)
+    shell = {k: v for k, v in ctx.environ.items() if k.startswith("ANTHROPIC_")}
+    checks.append(local.auth_conflict_check(resolutions))
+    checks.append(local.override_check(resolutions, shell, what="the shell's export"))
+    mode: HeaderMode = "none"
+    key: str | None = None
+    if value.get(AUTH_TOKEN):
+        mode, key = "bearer", value[AUTH_TOKEN]
+        checks.append(
+            ok("key.missing", f"{mask(key)} from {resolutions[AUTH_TOKEN].winner.describe()}")
+        )
+    elif value.get(API_KEY):
+        mode, key = "x-api-key", value[API_KEY]
+        checks.append(
+            ok("key.missing", f"{mask(key)} from {resolutions[API_KEY].winner.describe()}")
+        )
+    elif helper := _api_key_helper(files):
+        key, check = _run_helper(secrets, helper)
+        mode = "both"  # the helper's output goes out as both headers (claude-code-facts.md)
+        checks.append(check)
+    elif not value.get(BASE_URL):
+        checks.append(skip("key.missing", "no gateway set: claude uses its own login"))
+    else:
+        checks.append(
+            Check.of(
+                "key.missing",
+                "fail",
+                "no ANTHROPIC_AUTH_TOKEN, ANTHROPIC_API_KEY or apiKeyHelper: the client will "
+                'say "Not logged in · Please run /login"',
+                "ccwrap setup NAME, then ccwrap run (or ccwrap use NAME)",
+            )
+        )
+    return Target(
+        profile=None,
+        base_url=value.get(BASE_URL) or None,
+        mode=mode,
+        key=key,
+        model=value.get("ANTHROPIC_MODEL") or None,
+        discovery=value.get(DISCOVERY) == "1",
+        disable_betas=value.get(NO_BETAS) == "1",
+        headers=_custom_headers(value.get(CUSTOM_HEADERS, "")),
+        checks=checks,
+        origin=_origin(resolutions),
+    )
+
+
+def _origin(resolutions: Mapping[str, Resolution]) -> str:
+    resolution = resolutions.get(BASE_URL)
+    what = "what claude would use here"
+    return f"{what}: ANTHROPIC_BASE_URL from {resolution.winner.describe()}" if resolution else what
+
+
+def _winners(resolutions: Mapping[str, Resolution]) -> dict[str, str]:
+    return {variable: r.winner.value for variable, r in resolutions.items()}
+
+
+def _api_key_helper(files: list[SettingsFile]) -> str | None:
+    for settings_file in files:  # highest precedence first
+        helper = (settings_file.data or {}).get("apiKeyHelper")
+        if isinstance(helper, str) and helper.strip():
+            return helper
+    return None
+
+
+def _run_helper(secrets: SecretStore, helper: str) -> tuple[str | None, Check]:
+    try:
+        key = secrets.read("apiKeyHelper", f"cmd:{helper}")
+    except CcwrapError as exc:
+        return None, Check.of("key.missing", "fail", f"apiKeyHelper: {exc.message}", exc.hint or "")
+    return key, ok("key.missing", f"{mask(key)} from apiKeyHelper")
+
+
+def _custom_headers(value: str) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for line in value.splitlines():
+        name, sep, content = line.partition(":")
+        if sep and name.strip():
+            headers[name.strip()] = content.strip()
+    return headers
+
+
+# -- the run ------------------------------------------------------------------------------------
+def run(
+    ctx: Context,
+    target: Target,
+    options: Options,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Report:
+    return asyncio.run(_run(ctx, target, options, transport))
+
+
+async def _run(ctx: Context, target: Target, options: Options, transport: Any) -> Report:
+    report = Report(target.profile, target.base_url, list(target.checks), target.origin)
+    claude = asyncio.create_task(_claude_checks(ctx, target))
+    if target.base_url is None:
+        why = "no ANTHROPIC_BASE_URL: claude talks to Anthropic directly"
+        report.checks += [skip(id_, why) for id_ in (*URL_IDS, *NETWORK_IDS)]
+    else:
+        url_rows = local.url_checks(target.base_url)
+        report.checks += url_rows
+        if url_rows[0].status != "ok":
+            report.checks += [skip(id_, "the base URL cannot be used") for id_ in NETWORK_IDS]
+        elif options.offline:
+            report.checks += [skip(id_, "--offline") for id_ in NETWORK_IDS]
+        else:
+            report.checks += await _network(ctx, target, options, transport)
+    report.checks += await claude
+    return _masked(merge(report).ordered(), target.key)
+
+
+def _masked(report: Report, key: str | None) -> Report:
+    """A gateway may echo the key in its error message; it never reaches the output whole."""
+    if not key:
+        return report
+    shown = mask(key)
+    report.checks = [
+        replace(c, detail=c.detail.replace(key, shown), fix=c.fix.replace(key, shown))
+        for c in report.checks
+    ]
+    return report
+
+
+async def _claude_checks(ctx: Context, target: Target) -> list[Check]:
+    from ccwrap.launch import claude_version
+
+    path, why = local.find_claude(ctx)
+    version = await asyncio.to_thread(claude_version, path) if path else None
+    return local.claude_checks(path, version, discovery=target.discovery, why=why)
+
+
+async def _network(ctx: Context, target: Target, options: Options, transport: Any) -> list[Check]:
+    from ccwrap.doctor import probes
+
+    probe_target = probes.ProbeTarget(
+        base_url=target.base_url or "",
+        mode=target.mode,
+        key=target.key,
+        headers=target.headers,
+        model=target.model,
+        discovery=target.discovery,
+        profile=target.profile,
+        disable_betas=target.disable_betas,
+    )
+    https = probe_target.base_url.lower().startswith("https://")
+    proxy = probes.proxy_for(probe_target.base_url, ctx.environ)
+    client = probes.make_client(ctx.environ, options.timeout, transport, tls=https, proxy=proxy)
+    async with client:
+        checks = await probes.probe(probe_target, client, options.timeout)
+        reachable = not any(c.status == "fail" and c.id.startswith("net.") for c in checks)
+        if options.live and reachable:
+            from ccwrap.doctor import live
+
+            checks += await live.live_checks(probe_target, client, options.timeout)
+    if not options.live:
+        checks += [skip(id_, "needs --live: one real message") for id_ in LIVE_ONLY_IDS]
+    return checks
+
+
+SEVERITY = {"fail": 3, "warn": 2, "ok": 1, "skip": 0}
+
+
+def merge(report: Report) -> Report:
+    """One row per id: the free probes and --live may both speak about one; the worst wins."""
+    best: dict[str, Check] = {}
+    for check in report.checks:
+        current = best.get(check.id)
+        if current is None or SEVERITY[check.status] > SEVERITY[current.status]:
+            best[check.id] = check
+    return Report(report.profile, report.base_url, list(best.values()), report.origin)

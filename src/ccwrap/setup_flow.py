@@ -1,0 +1,426 @@
+"""``ccwrap setup``: the wizard's questions and the save, testable without a terminal.
+
+The questions go through an injected :class:`Asker` (the CLI's prompts, or a script in tests);
+with ``--yes`` nothing is asked and every answer comes from a flag, the existing profile, the
+preset or a default. Nothing is written until every question has been answered, so Ctrl-C at any
+prompt leaves no partial profile and no stray key; the key is written first and rolled back if the
+profile cannot be saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from ccwrap import presets
+from ccwrap.claude_env import parse_header
+from ccwrap.errors import CcwrapError, ConfigError, InvalidURL, KeyStoreError, UsageError
+from ccwrap.gateway_check import CheckResult, check_gateway
+from ccwrap.presets import Preset
+from ccwrap.profile_ops import ProfileChanges, apply_changes
+from ccwrap.profiles import Profile, ProfileStore, validate_name
+from ccwrap.secrets import KeySource, SecretStore, default_key_file
+from ccwrap.urls import normalize_base_url
+
+# apiKeyHelper's contract (claude-code-facts.md): one printable-ASCII token, at most 16,384 chars.
+MAX_KEY_LENGTH = 16_384
+# What a gateway that ignores the key gets (gateways.md: Ollama takes any value).
+PLACEHOLDER_KEY = "ollama"
+CUSTOM_URL = "url"
+KEEP_URL = "keep"
+
+NOTE_CACHE = "1-hour cache writes cost 2x the base input price; cache reads are cheaper"
+NOTE_ATTRIBUTION = (
+    "without Claude Code's attribution block the request body is stable, "
+    "which improves the gateway's cache hit rate"
+)
+NOTE_DISCOVERY = (
+    "needs Claude Code 2.1.129 or newer, and adds only model ids that start with "
+    "'claude' or 'anthropic'"
+)
+
+
+class Asker(Protocol):
+    """How the wizard talks to a person; the CLI implements it with typer/rich prompts."""
+
+    def note(self, text: str) -> None: ...
+    def text(self, question: str, default: str | None = None) -> str: ...
+    def secret(self, question: str) -> str: ...
+    def choose(self, question: str, choices: Sequence[tuple[str, str]], default: str) -> str: ...
+    def confirm(self, question: str, default: bool) -> bool: ...
+
+
+@dataclass
+class SetupRequest:
+    """Everything the flags say; None means "ask" (or, with ``yes``, "use the default")."""
+
+    name: str | None = None
+    preset: str | None = None
+    url: str | None = None
+    secret: str | None = None  # from --key-stdin
+    key_source: str | None = None
+    insecure_storage: bool = False
+    changes: ProfileChanges = field(default_factory=ProfileChanges)
+    make_default: bool = False
+    check: bool = True
+    yes: bool = False
+
+
+@dataclass
+class SetupResult:
+    profile: Profile
+    created: bool
+    key_written: bool
+    made_default: bool
+    check: CheckResult | None
+    notes: list[str]
+    warnings: list[str]
+
+
+Checker = Callable[[Profile, "str | None"], CheckResult]
+
+
+class SetupWizard:
+    def __init__(
+        self,
+        store: ProfileStore,
+        secrets: SecretStore,
+        ui: Asker,
+        *,
+        checker: Checker = check_gateway,
+    ) -> None:
+        self.store = store
+        self.secrets = secrets
+        self.ui = ui
+        self.checker = checker
+        self.notes: list[str] = []
+        self.warnings: list[str] = []
+
+    # -- the questions, in order -----------------------------------------------------------------
+
+    def run(self, request: SetupRequest) -> SetupResult:
+        self.interactive = not request.yes
+        existing = self._existing(request.name)
+        preset, raw_url = self._endpoint(request, existing)
+        url = self._url(raw_url) if raw_url is not None else None
+        name = request.name or self._name(preset, url)
+        if existing is None:
+            existing = self._existing(name)
+        base = existing or Profile(name=name, base_url="https://placeholder.invalid")
+        if preset is not None:
+            base = self._preset_defaults(preset, base)
+        flags = request.changes
+        changes = replace(flags, headers=dict(flags.headers), env=dict(flags.env))
+        changes.base_url = url
+        changes.key = self._key_source(request, name, existing)
+        self._auth(changes, base)
+        self._models(changes, base)
+        self._options(changes, base)
+        self._headers(changes)
+        profile = apply_changes(base, changes).profile
+        secret = self._secret(request, profile, existing, preset)
+        check = self._check(request, profile, secret)
+        make_default = self._make_default(request, name)
+        key_written = self._commit(profile, secret, existing is not None, make_default)
+        return SetupResult(
+            profile=profile,
+            created=existing is None,
+            key_written=key_written,
+            made_default=make_default,
+            check=check,
+            notes=self.notes,
+            warnings=self.warnings,
+        )
+
+    def _existing(self, name: str | None) -> Profile | None:
+        if name is None:
+            return None
+        validate_name(name)
+        return self.store.get(name) if self.store.exists(name) else None
+
+    def _endpoint(
+        self, request: SetupRequest, existing: Profile | None
+    ) -> tuple[Preset | None, str | None]:
+        """The preset (if any) and the URL as typed; None keeps an existing profile's URL."""
+        preset = presets.get(request.preset) if request.preset else None
+        if request.url is not None:
+            return preset, request.url
+        if preset is not None:
+            return preset, self._template_url(preset)
+        if not self.interactive:
+            if existing is not None:
+                return None, None
+            raise UsageError(
+                "no gateway given", hint="pass --url URL or --preset ID (ccwrap setup --help)"
+            )
+        choices = [(CUSTOM_URL, "type a base URL")]
+        default = CUSTOM_URL
+        if existing is not None:
+            choices.insert(0, (KEEP_URL, f"keep {existing.base_url}"))
+            default = KEEP_URL
+        choices += [(p.id, f"{p.title}: {p.base_url}") for p in presets.PRESETS]
+        picked = self.ui.choose("Gateway", choices, default)
+        if picked == KEEP_URL:
+            return None, None
+        if picked == CUSTOM_URL:
+            return None, self.ui.text("Base URL", existing.base_url if existing else None)
+        preset = presets.get(picked)
+        if preset.description:
+            self.ui.note(f"{preset.title}: {preset.description}")
+        return preset, self._template_url(preset)
+
+    def _template_url(self, preset: Preset) -> str:
+        if not preset.fields:
+            return preset.base_url
+        if not self.interactive:
+            raise UsageError(
+                f"preset {preset.id!r} is a template: {preset.base_url}",
+                hint="pass the filled-in URL with --url",
+            )
+        return preset.url({name: self.ui.text(name.replace("_", " ")) for name in preset.fields})
+
+    def _name(self, preset: Preset | None, raw_url: str | None) -> str:
+        default = preset.id if preset else _name_from_url(raw_url)
+        if not self.interactive:
+            return validate_name(default)
+        while True:
+            try:
+                return validate_name(self.ui.text("Profile name", default))
+            except ConfigError as exc:
+                self.ui.note(f"{exc.message} ({exc.hint})")
+
+    def _preset_defaults(self, preset: Preset, base: Profile) -> Profile:
+        """The preset's recommendations as the answers' defaults (a flag still wins)."""
+        if not preset.confirmed:
+            self.notes.append(f"preset {preset.id}: {presets.UNCONFIRMED}")
+        return replace(
+            base,
+            preset=preset.id,
+            auth=preset.auth,
+            cache_1h=base.cache_1h or preset.cache_1h,
+            attribution_header=base.attribution_header and preset.attribution_header,
+            env={**preset.env, **base.env},
+            description=f"{preset.title}: {preset.description}".rstrip(": "),
+        )
+
+    def _url(self, raw: str) -> str:
+        while True:
+            try:
+                normalized = normalize_base_url(raw)
+            except InvalidURL as exc:
+                if not self.interactive:
+                    raise
+                self.ui.note(f"{exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
+                raw = self.ui.text("Base URL")
+                continue
+            if normalized.removed_suffix and self.interactive:
+                self.ui.note(normalized.fixes[-1])
+                if not self.ui.confirm(f"Use {normalized.url} instead?", True):
+                    raw = self.ui.text("Base URL", raw)
+                    continue
+            self.notes += [f"fixed: {fix}" for fix in normalized.fixes]
+            self.warnings += normalized.warnings
+            return normalized.url
+
+    def _key_source(self, request: SetupRequest, name: str, existing: Profile | None) -> str:
+        if request.insecure_storage:
+            if request.key_source and not request.key_source.startswith("file:"):
+                raise UsageError("--insecure-storage and --key-source do not go together")
+            spec = request.key_source or f"file:{default_key_file(self.secrets.ctx, name)}"
+        else:
+            spec = request.key_source or (existing.key if existing else "keyring")
+        KeySource.parse(spec)
+        return spec
+
+    def _auth(self, changes: ProfileChanges, profile: Profile) -> None:
+        if not self.interactive or changes.auth is not None:
+            return
+        choices = [
+            ("bearer", "Authorization: Bearer (ANTHROPIC_AUTH_TOKEN)"),
+            ("x-api-key", "x-api-key (ANTHROPIC_API_KEY)"),
+            ("none", "no key"),
+        ]
+        changes.auth = self.ui.choose("How does the gateway take the key?", choices, profile.auth)
+
+    def _models(self, changes: ProfileChanges, profile: Profile) -> None:
+        if not self.interactive:
+            return
+        questions = [
+            ("model", "Model (ANTHROPIC_MODEL; empty: Claude Code's default)"),
+            ("haiku_model", "Small/fast model (ANTHROPIC_DEFAULT_HAIKU_MODEL; empty: default)"),
+            ("subagent_model", "Subagent model (CLAUDE_CODE_SUBAGENT_MODEL; empty: default)"),
+        ]
+        for field_name, question in questions:
+            if getattr(changes, field_name) is None:
+                setattr(
+                    changes, field_name, self.ui.text(question, getattr(profile, field_name) or "")
+                )
+
+    def _options(self, changes: ProfileChanges, profile: Profile) -> None:
+        if not self.interactive:
+            return
+        if changes.cache_1h is None:
+            self.ui.note(NOTE_CACHE)
+            changes.cache_1h = self.ui.confirm("Use 1-hour prompt caching?", profile.cache_1h)
+        if changes.attribution_header is None:
+            self.ui.note(NOTE_ATTRIBUTION)
+            off = self.ui.confirm(
+                "Turn off Claude Code's attribution header?", not profile.attribution_header
+            )
+            changes.attribution_header = not off
+        if changes.gateway_discovery is None:
+            self.ui.note(NOTE_DISCOVERY)
+            changes.gateway_discovery = self.ui.confirm(
+                "Let Claude Code discover the gateway's models?", profile.gateway_discovery
+            )
+
+    def _headers(self, changes: ProfileChanges) -> None:
+        if not self.interactive or changes.headers:
+            return
+        while line := self.ui.text("Custom header 'Name: value' (empty: done)", "").strip():
+            try:
+                name, value = parse_header(line)
+            except ConfigError as exc:
+                self.ui.note(f"{exc.message} ({exc.hint})")
+                continue
+            changes.headers[name] = value
+
+    def _secret(
+        self,
+        request: SetupRequest,
+        profile: Profile,
+        existing: Profile | None,
+        preset: Preset | None,
+    ) -> str | None:
+        """The key to store, or None to store nothing (kept, read elsewhere, or not needed)."""
+        source = KeySource.parse(profile.key)
+        storable = source.kind in ("keyring", "file")
+        if profile.auth == "none":
+            return None
+        if not storable:
+            if request.secret is not None:
+                raise UsageError(
+                    f"--key-stdin with the key source {source}: ccwrap cannot store a key there",
+                    hint="drop --key-stdin; ccwrap reads the key from that source",
+                )
+            return None
+        if request.secret is not None:
+            return check_secret(request.secret)
+        optional = preset is not None and preset.key_optional
+        if existing is not None and existing.key == profile.key and existing.auth != "none":
+            if not self.interactive or not self.ui.confirm("Replace the stored key?", False):
+                return None
+        elif not self.interactive:
+            if optional:
+                return PLACEHOLDER_KEY
+            raise UsageError(
+                "no key given",
+                hint="pipe it in with --key-stdin, or use --key-source env:VAR / 'cmd:COMMAND'",
+            )
+        while True:
+            typed = self.ui.secret("API key (hidden)").strip()
+            if not typed and optional:
+                return PLACEHOLDER_KEY
+            try:
+                return check_secret(typed)
+            except ConfigError as exc:
+                self.ui.note(exc.message)
+
+    def _check(
+        self, request: SetupRequest, profile: Profile, secret: str | None
+    ) -> CheckResult | None:
+        if not request.check:
+            return None
+        key = secret
+        if key is None and profile.auth != "none":
+            try:
+                key = self.secrets.read(profile.name, profile.key)
+            except KeyStoreError as exc:
+                self.warnings.append(f"the live check runs without a key: {exc.message}")
+        result = self.checker(profile, key)
+        for finding in result.findings:
+            self.ui.note(f"{'✓' if finding.ok else '✗'} {finding.text}")
+        if not result.ok:
+            if self.interactive and not self.ui.confirm("Save the profile anyway?", True):
+                raise CcwrapError("nothing saved", hint="ccwrap doctor --url URL explains more")
+            self.warnings.append("the live check failed; ccwrap doctor explains more")
+        return result
+
+    def _make_default(self, request: SetupRequest, name: str) -> bool:
+        config = self.store.load()
+        if request.make_default or config.default is None:
+            return config.default != name
+        if config.default == name or not self.interactive:
+            return False
+        return self.ui.confirm(f"Make {name!r} the default profile?", False)
+
+    # -- the save --------------------------------------------------------------------------------
+
+    def _commit(
+        self, profile: Profile, secret: str | None, editing: bool, make_default: bool
+    ) -> bool:
+        previous: str | None = None
+        if secret is not None:
+            if editing:
+                previous = self._read_quietly(profile)
+            self.secrets.write(profile.name, profile.key, secret)
+            if profile.key.startswith("file:"):
+                self.warnings.append(
+                    f"the key lies in plain text in {profile.key[5:]} (mode 0600): any program "
+                    "running as you can read it"
+                )
+        try:
+            self.store.save(profile)
+            if make_default:
+                self.store.set_default(profile.name)
+        except BaseException:
+            if secret is not None:
+                self._roll_back_key(profile, previous)
+            raise
+        return secret is not None
+
+    def _read_quietly(self, profile: Profile) -> str | None:
+        try:
+            return self.secrets.read(profile.name, profile.key)
+        except KeyStoreError:
+            return None
+
+    def _roll_back_key(self, profile: Profile, previous: str | None) -> None:
+        try:
+            if previous is None:
+                self.secrets.delete(profile.name, profile.key)
+            else:
+                self.secrets.write(profile.name, profile.key, previous)
+        except KeyStoreError:
+            pass  # the save error is the one to report
+
+
+def check_secret(secret: str) -> str:
+    """A key Claude Code can send: printable ASCII, no spaces (never echoed in the message)."""
+    secret = secret.strip()
+    if not secret:
+        raise ConfigError("the key is empty")
+    if len(secret) > MAX_KEY_LENGTH:
+        raise ConfigError(f"the key is longer than {MAX_KEY_LENGTH} characters")
+    if not all(33 <= ord(c) < 127 for c in secret):
+        raise ConfigError(
+            "the key holds spaces or characters that are not printable ASCII",
+            hint="copy the key again; a 'Bearer ' prefix is not part of it",
+        )
+    return secret
+
+
+def _name_from_url(raw: str | None) -> str:
+    """``https://api.gw.example.com/x`` → ``gw``: a readable default name."""
+    if not raw:
+        return "default"
+    host = raw.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].strip("[]").lower()
+    labels = [label for label in host.split(".") if label and label not in ("api", "www")]
+    if len(labels) >= 2:
+        labels = labels[:-1]
+    candidate = labels[-1] if labels else "default"
+    try:
+        return validate_name(candidate)
+    except ConfigError:
+        return "default"
