@@ -15,7 +15,8 @@ turns them into a message on stderr and an exit code.
     ├── SettingsError           a Claude Code settings file cannot be read or written safely
     ├── RcFileError             a shell rc file cannot be read or written safely (shell.py)
     ├── ClaudeNotFound          no claude executable (exit 127, as a shell would)
-    └── GatewayError            the gateway could not be reached or answered wrongly
+    ├── GatewayError            the gateway could not be reached or answered wrongly
+    └── ProxyError              the loopback proxy cannot start
 """
 
 from __future__ import annotations
@@ -93,3 +94,7 @@ class ClaudeNotFound(CcwrapError):
 
 class GatewayError(CcwrapError):
     exit_code = ExitCode.NETWORK
+
+
+class ProxyError(CcwrapError):
+    """The loopback proxy cannot start (port in use, …)."""

@@ -324,7 +324,9 @@ def wants_proxy(profile: Profile, flag: bool | None) -> bool:
     if flag is not None:
         return flag
     if profile.proxy == "auto":
-        return bool(profile.model_map or profile.secret_headers)
+        from ccwrap.proxy.config import needs_proxy  # light: stdlib and ccwrap only
+
+        return needs_proxy(profile) is not None
     return profile.proxy == "always"
 
 

@@ -6,13 +6,14 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from ccwrap.cli import doctor, key, profile, settings, setup, shell
+    from ccwrap.cli import doctor, key, profile, proxy, settings, setup, shell
     from ccwrap.cli import run as run_cli
 
     setup.register(app)
     profile.register(app)
     key.register(app)
     run_cli.register(app)
+    proxy.register(app)
     settings.register(app)
     doctor.register(app)
     shell.register(app)

@@ -11,9 +11,9 @@ import json
 import shlex
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ccwrap.errors import CcwrapError, UsageError
+from ccwrap.errors import UsageError
 from ccwrap.paths import Context
 
 if TYPE_CHECKING:
@@ -70,13 +70,10 @@ def run_command(
     ctx = Context.from_os()
     chosen = resolve(ProfileStore(ctx.paths.config_file), profile, ctx.environ)
     if wants_proxy(chosen, proxy):
-        _require_proxy(chosen)
+        return _run_behind_proxy(ctx, chosen, claude_args, dry_run, json_output)
     plan = prepare_launch(ctx, chosen, claude_args)
     if dry_run:
-        if json_output:
-            sys.stdout.write(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n")
-        else:
-            sys.stdout.write(render_plan(plan) + "\n")
+        _print_plan(plan, json_output)
         return 0
     for message in plan.warnings:
         sys.stderr.write(f"ccwrap: warning: {message}\n")
@@ -85,27 +82,33 @@ def run_command(
     return launch(plan, ctx.paths.run_dir)
 
 
-def _require_proxy(profile: Profile) -> None:
-    """Until the proxy exists, say so rather than launch without the proxy that was asked for."""
-    import importlib
-
-    try:
-        proxy_module: Any = importlib.import_module("ccwrap.proxy")
-    except ImportError:
-        proxy_module = None
-    if profile.proxy == "always":
-        why = " (the profile says proxy = 'always')"
-    elif profile.proxy == "auto" and (profile.model_map or profile.secret_headers):
-        why = " (the profile's model_map or secret_headers need it)"
+def _print_plan(plan: LaunchPlan, json_output: bool) -> None:
+    if json_output:
+        sys.stdout.write(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n")
     else:
-        why = ""
-    if not hasattr(proxy_module, "start_background"):
-        raise CcwrapError(
-            f"the proxy is not available yet{why}", hint="run without it: ccwrap run --no-proxy"
+        sys.stdout.write(render_plan(plan) + "\n")
+
+
+DRY_RUN_TOKEN = "<session token>"  # noqa: S105 - a placeholder shown by --dry-run
+
+
+def _run_behind_proxy(
+    ctx: Context, profile: Profile, args: Sequence[str], dry_run: bool, json_output: bool
+) -> int:
+    """The proxy path: ccwrap stays alive beside claude (see ccwrap.proxy.session)."""
+    from ccwrap.proxy import session
+    from ccwrap.secrets import SecretStore
+
+    if dry_run:
+        # Nothing starts and no key is read: the URL and the token are placeholders.
+        plan = session.plan_behind_proxy(
+            ctx, profile, args, base_url="http://127.0.0.1:<port>", token=DRY_RUN_TOKEN, key=None
         )
-    # The proxy's branch replaces this: start the proxy, plan with its URL and session token
-    # (prepare_launch(..., key=token)), then launch(plan, run_dir, cleanup=[stop the proxy]).
-    raise CcwrapError("ccwrap run --proxy is not wired to the proxy yet")
+        _print_plan(plan, json_output)
+        return 0
+    sys.stderr.flush()
+    sys.stdout.flush()
+    return session.run_behind_proxy(ctx, SecretStore(ctx), profile, args)
 
 
 def render_plan(plan: LaunchPlan) -> str:

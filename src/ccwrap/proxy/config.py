@@ -1,0 +1,100 @@
+"""What one proxy session forwards, where, and with which key (stdlib only: cheap to import)."""
+
+from __future__ import annotations
+
+import secrets as _random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ccwrap.claude_env import check_header
+from ccwrap.errors import ConfigError
+from ccwrap.profiles import AuthMode, Profile
+
+if TYPE_CHECKING:
+    from ccwrap.secrets import SecretStore
+
+TOKEN_PREFIX = "ccwrap-session-"  # noqa: S105 -- a prefix that says what the value is, not a secret
+CONNECT_TIMEOUT = 10.0
+TRANSPORT_VARIABLE = "CCWRAP_PROXY_TRANSPORT"
+# Header value placeholders the proxy fills per request (headers.COMPUTED says how).
+PLACEHOLDERS = ("{request_id}",)
+
+
+def new_session_token() -> str:
+    return TOKEN_PREFIX + _random.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class ProxyConfig:
+    upstream: str
+    auth: AuthMode = "bearer"
+    # The real key, read once at proxy start; it never leaves this process except upstream.
+    key: str | None = field(default=None, repr=False)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    secret_headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    model_map: Mapping[str, str] = field(default_factory=dict)
+    token: str = field(default_factory=new_session_token, repr=False)
+    connect_timeout: float = CONNECT_TIMEOUT
+    profile: str = ""
+    # "auto": aiohttp's client when installed, else httpcore; "httpcore" forces the latter.
+    transport: str = "auto"
+
+    @classmethod
+    def from_profile(
+        cls,
+        profile: Profile,
+        secrets: SecretStore,
+        *,
+        token: str | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> ProxyConfig:
+        """Read the key and the secret header values now, so a missing one fails before start."""
+        key = secrets.read(profile.name, profile.key) if profile.auth != "none" else None
+        secret_values = {
+            name: secrets.read(secret_header_account(profile.name, name), spec)
+            for name, spec in profile.secret_headers.items()
+        }
+        for name, value in {**profile.headers, **secret_values}.items():
+            check_header(name, value)
+        return cls(
+            upstream=profile.base_url,
+            auth=profile.auth,
+            key=key,
+            headers=dict(profile.headers),
+            secret_headers=secret_values,
+            model_map=dict(profile.model_map),
+            token=token or new_session_token(),
+            profile=profile.name,
+            transport=(environ or {}).get(TRANSPORT_VARIABLE, "auto"),
+        )
+
+
+def secret_header_account(profile: str, header: str) -> str:
+    """The keyring user under which a secret header of ``profile`` is kept (``work/X-Sig``)."""
+    return f"{profile}/{header}"
+
+
+def needs_proxy(profile: Profile) -> str | None:
+    """Why this profile cannot work without the proxy (for ``proxy = "auto"``), or None."""
+    if profile.model_map:
+        return "model_map renames models"
+    if profile.secret_headers:
+        return "secret_headers are added by the proxy"
+    computed = [
+        name for name, value in profile.headers.items() if any(p in value for p in PLACEHOLDERS)
+    ]
+    if computed:
+        return f"header {computed[0]} is computed per request"
+    return None
+
+
+def validate_upstream(url: str) -> None:
+    from ccwrap.proxy.policy import upstream_base
+
+    try:
+        upstream_base(url)
+    except ValueError as exc:
+        raise ConfigError(
+            f"the proxy cannot forward to {url!r}", hint="base_url must be an http(s) URL"
+        ) from exc
