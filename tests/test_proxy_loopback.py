@@ -638,3 +638,26 @@ def test_no_cookie_is_kept_between_requests(gateway: TestGateway) -> None:
             )
             assert "session=from-upstream" in answer.headers["set-cookie"]  # passed to the client
     assert all("cookie" not in r.headers for r in gateway.requests)
+
+
+def test_an_upstream_closing_idle_connections_is_harmless() -> None:
+    """The upstream's keep-alive timer closes each connection soon after answering."""
+
+    async def answers_then_closes(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: RawUpstream
+    ) -> None:
+        if (request := await read_request(reader)) is not None:
+            up.requests.append(request)
+            writer.write(response())
+            await writer.drain()
+            await asyncio.sleep(0.05)  # idle timeout
+
+    with (
+        RawUpstream(handler=answers_then_closes) as upstream,
+        running_proxy(upstream.url) as proxy,
+        httpx.Client(base_url=proxy.base_url, headers=auth_headers()) as client,
+    ):
+        for _ in range(3):
+            assert client.post("/v1/messages", json=MESSAGE).status_code == 200
+            time.sleep(0.2)
+    assert len(upstream.requests) == 3 and upstream.accepted == 3
