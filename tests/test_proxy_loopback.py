@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gzip
 import importlib.util
 import json
@@ -49,16 +50,17 @@ MESSAGE = {
 def upstream_transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Every test here runs on both upstream transports (aio.py with the `fast` extra, else
     netio.py)."""
-    from ccwrap.proxy import app
+    from ccwrap.proxy import upstream
 
     if request.param == "aiohttp":
         require(importlib.util.find_spec("aiohttp") is not None, "aiohttp (the fast extra)")
     else:
+        original = upstream.fast_transport
         monkeypatch.setattr(
-            app,
+            upstream,
             "fast_transport",
-            lambda config, context, keepalive: app.UpstreamTransport(
-                ssl_context=context, max_keepalive=keepalive, keepalive_expiry=60.0
+            lambda config, context, keepalive: original(
+                dataclasses.replace(config, transport="httpcore"), context, keepalive
             ),
         )
     return str(request.param)
