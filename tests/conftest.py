@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -38,6 +39,17 @@ SCRUBBED = {
     "ZDOTDIR",
     "DBUS_SESSION_BUS_ADDRESS",
 }
+
+
+def _restore_sigint() -> None:
+    # A shell starts a background job (`scripts/test &`, some CI runners) with SIGINT ignored, and
+    # an ignored signal stays ignored across exec: every claude, ccwrap and shell a test spawns
+    # would then shrug off Ctrl-C. Tests that press Ctrl-C need the default, as in a terminal.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+_restore_sigint()
 
 
 def in_ci() -> bool:
