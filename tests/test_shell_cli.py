@@ -112,6 +112,16 @@ def test_env_never_prints_the_key(cli: CliRunner, store: ProfileStore) -> None:
     assert "export MY_VAR=1\n" in bash
 
 
+def test_env_takes_the_profile_as_an_argument(cli: CliRunner, store: ProfileStore) -> None:
+    # `eval "$(ccwrap env work)"` is the form the issue and the README show.
+    by_name = cli("env", "work", "--shell", "bash")
+    assert by_name.exit_code == 0, by_name.stderr
+    assert by_name.stdout == cli("env", "--profile", "work", "--shell", "bash").stdout
+    clash = cli("env", "work", "--profile", "home", "--shell", "bash")
+    assert clash.exit_code == 2
+    assert "two profiles given" in clash.stderr
+
+
 def test_env_uses_the_default_profile(cli: CliRunner, store: ProfileStore) -> None:
     store.set_default("home")
     out = cli("env", "--shell", "fish").stdout

@@ -142,21 +142,28 @@ def remove(
 
 
 def env(
+    name: str | None = typer.Argument(
+        None, metavar="[NAME]", help="Profile (same as --profile).", autocompletion=complete_profile
+    ),
     profile: str | None = ProfileOption,
     shell: str | None = ShellOption,
     unset: bool = typer.Option(
         False, "--unset", help="Print the lines that clear every variable ccwrap sets."
     ),
 ) -> None:
-    """Print a profile's variables for your shell: eval "$(ccwrap env -p work)".
+    """Print a profile's variables for your shell: eval "$(ccwrap env work)".
 
-    fish: ccwrap env -p work | source; PowerShell: ccwrap env -p work | Out-String |
+    fish: ccwrap env work | source; PowerShell: ccwrap env work | Out-String |
     Invoke-Expression. The key is not printed: the line that sets it runs `ccwrap key` when
     evaluated.
     """
     from ccwrap import shell as core
+    from ccwrap.errors import UsageError
     from ccwrap.profiles import resolve
 
+    if name and profile and name != profile:
+        raise UsageError(f"two profiles given: {name} and --profile {profile}")
+    profile = profile or name
     services = Services.from_os()
     chosen = _shell(services, shell)
     if unset:
