@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gzip
 import importlib.util
 import json
@@ -49,16 +50,17 @@ MESSAGE = {
 def upstream_transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Every test here runs on both upstream transports (aio.py with the `fast` extra, else
     netio.py)."""
-    from ccwrap.proxy import app
+    from ccwrap.proxy import upstream
 
     if request.param == "aiohttp":
         require(importlib.util.find_spec("aiohttp") is not None, "aiohttp (the fast extra)")
     else:
+        original = upstream.fast_transport
         monkeypatch.setattr(
-            app,
+            upstream,
             "fast_transport",
-            lambda config, context, keepalive: app.UpstreamTransport(
-                ssl_context=context, max_keepalive=keepalive, keepalive_expiry=60.0
+            lambda config, context, keepalive: original(
+                dataclasses.replace(config, transport="httpcore"), context, keepalive
             ),
         )
     return str(request.param)
@@ -638,3 +640,26 @@ def test_no_cookie_is_kept_between_requests(gateway: TestGateway) -> None:
             )
             assert "session=from-upstream" in answer.headers["set-cookie"]  # passed to the client
     assert all("cookie" not in r.headers for r in gateway.requests)
+
+
+def test_an_upstream_closing_idle_connections_is_harmless() -> None:
+    """The upstream's keep-alive timer closes each connection soon after answering."""
+
+    async def answers_then_closes(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: RawUpstream
+    ) -> None:
+        if (request := await read_request(reader)) is not None:
+            up.requests.append(request)
+            writer.write(response())
+            await writer.drain()
+            await asyncio.sleep(0.05)  # idle timeout
+
+    with (
+        RawUpstream(handler=answers_then_closes) as upstream,
+        running_proxy(upstream.url) as proxy,
+        httpx.Client(base_url=proxy.base_url, headers=auth_headers()) as client,
+    ):
+        for _ in range(3):
+            assert client.post("/v1/messages", json=MESSAGE).status_code == 200
+            time.sleep(0.2)
+    assert len(upstream.requests) == 3 and upstream.accepted == 3

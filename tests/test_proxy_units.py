@@ -257,8 +257,9 @@ def test_computed_placeholders_agree() -> None:
 
 
 def test_env_proxy_for_the_upstream_leg(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ccwrap.proxy.app import Forwarder, env_proxy_applies
+    from ccwrap.proxy.app import Forwarder
     from ccwrap.proxy.config import ProxyConfig
+    from ccwrap.proxy.upstream import env_proxy_applies
 
     assert env_proxy_applies("https://gw.example.com") is None
     monkeypatch.setenv("HTTPS_PROXY", "http://user:pw@corp-proxy:3128")
@@ -268,3 +269,19 @@ def test_env_proxy_for_the_upstream_leg(monkeypatch: pytest.MonkeyPatch) -> None
     assert forwarder.upstream_name == "https://gw.example.com (through corp-proxy:3128)"
     monkeypatch.setenv("NO_PROXY", "gw.example.com")
     assert env_proxy_applies("https://gw.example.com") is None
+
+
+@pytest.mark.parametrize(
+    ("transport", "expected"), [("auto", "AiohttpTransport"), ("httpcore", "UpstreamTransport")]
+)
+def test_transport_choice(transport: str, expected: str) -> None:
+    import importlib.util
+
+    from ccwrap.proxy.config import ProxyConfig
+    from ccwrap.proxy.upstream import fast_transport
+
+    if expected == "AiohttpTransport" and importlib.util.find_spec("aiohttp") is None:
+        expected = "UpstreamTransport"
+    config = ProxyConfig(upstream="https://gw.example.com", transport=transport)
+    chosen = fast_transport(config, ssl.create_default_context(), 8)
+    assert type(chosen).__name__ == expected

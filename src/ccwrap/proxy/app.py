@@ -3,8 +3,9 @@
 One request: check ``Host``, the route and the session token (policy.py), read the body, rewrite
 headers (headers.py) and the model (model_map.py), send it upstream on the shared pooled client,
 then relay the answer. Small bodies go back as one plain response; anything else (SSE, large or
-unknown length) is streamed as raw bytes (``aiter_raw``: ``content-encoding`` is kept) with no read
-timeout. A task watches for the client going away and cancels the upstream exchange at once.
+unknown length) is streamed as raw bytes (``content-encoding`` kept), with no read timeout, all
+that arrived in one read relayed in one write. A task watches for the client going away and
+cancels the upstream exchange at once. upstream.py builds the client.
 """
 
 from __future__ import annotations
@@ -12,14 +13,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urlsplit
-from urllib.request import getproxies, proxy_bypass
 
 import httpx
 from starlette.applications import Starlette
@@ -32,8 +30,6 @@ from ccwrap.proxy.netio import (
     OPENED,
     STREAM_ERRORS,
     AsyncioStream,
-    DirectTransport,
-    UpstreamTransport,
     raw_chunks,
 )
 from ccwrap.proxy.policy import (
@@ -46,6 +42,7 @@ from ccwrap.proxy.policy import (
     upstream_base,
     upstream_target,
 )
+from ccwrap.proxy.upstream import env_proxy_applies, make_client, send_upstream
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -58,7 +55,6 @@ log = logging.getLogger("ccwrap.proxy")
 SMALL_BODY = 256 * 1024
 FLUSH_SIZE = 64 * 1024
 URL_CACHE_SIZE = 64
-KEEPALIVE_EXPIRY = 60.0
 MODELS_ROUTE = ROUTES[("GET", b"/v1/models")]
 # Errors a pooled connection shows when the upstream closed it just as it was reused.
 STALE_CONNECTION_ERRORS = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
@@ -82,79 +78,6 @@ class Outbound:
     url: httpx.URL
     headers: list[tuple[bytes, bytes]]
     body: bytes
-
-
-def make_client(
-    config: ProxyConfig, *, pooled: bool, ssl_context: ssl.SSLContext | None = None
-) -> httpx.AsyncClient:
-    """The upstream client: short connect timeout, none for reading (a live stream may be silent
-    for minutes), no cookies kept between requests of possibly different clients.
-
-    The transport is fast_transport's unless the user's ``HTTPS_PROXY`` applies to the upstream:
-    then httpx's own, which knows how to tunnel through it.
-    """
-    keepalive = 64 if pooled else 0
-    transport: httpx.AsyncBaseTransport | None = None
-    if not env_proxy_applies(config.upstream):
-        transport = fast_transport(config, ssl_context or httpx.create_ssl_context(), keepalive)
-    return httpx.AsyncClient(
-        transport=transport,
-        timeout=httpx.Timeout(None, connect=config.connect_timeout),
-        limits=httpx.Limits(
-            max_connections=None,
-            max_keepalive_connections=keepalive,
-            keepalive_expiry=KEEPALIVE_EXPIRY,
-        ),
-        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
-        follow_redirects=False,
-    )
-
-
-async def send_upstream(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
-    """``client.send(request, stream=True)``, minus what a proxy does not use.
-
-    With the proxy's own transport the request goes straight to it: ``send`` would add auth and
-    redirect layers and copy every response's headers into an ``email.message`` for the cookie
-    jar (~80 µs a request here, issue 5's budget is 1.2 ms). httpx's own transport (the
-    HTTPS_PROXY case) routes per URL, so it keeps ``send``.
-    """
-    transport = client._transport  # the one make_client passed in; httpx keeps no public handle
-    if isinstance(transport, DirectTransport):
-        request.extensions = {**request.extensions, "timeout": client.timeout.as_dict()}
-        return await transport.handle_async_request(request)
-    return await client.send(request, stream=True)
-
-
-def fast_transport(
-    config: ProxyConfig, ssl_context: ssl.SSLContext, keepalive: int
-) -> httpx.AsyncBaseTransport:
-    """aiohttp's client when installed (the `fast` extra), else httpcore on asyncio (netio)."""
-    try:
-        if config.transport == "httpcore":
-            raise ImportError("httpcore asked for")
-        from ccwrap.proxy.aio import AiohttpTransport
-    except ImportError:
-        return UpstreamTransport(
-            ssl_context=ssl_context, max_keepalive=keepalive, keepalive_expiry=KEEPALIVE_EXPIRY
-        )
-    return AiohttpTransport(
-        ssl_context=ssl_context,
-        max_keepalive=keepalive,
-        keepalive_expiry=KEEPALIVE_EXPIRY,
-        connect_timeout=config.connect_timeout,
-    )
-
-
-def env_proxy_applies(url: str) -> str | None:
-    """The user's HTTP(S)_PROXY for this upstream, if any (never for a loopback upstream: a
-    proxy elsewhere cannot reach this machine's 127.0.0.1)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if host in {"localhost", "::1"} or host.startswith("127."):
-        return None
-    proxies = getproxies()
-    proxy = proxies.get(parts.scheme) or proxies.get("all")
-    return proxy if proxy and not proxy_bypass(host) else None
 
 
 class Forwarder:
