@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ccwrap.paths import Context
-from ccwrap.profiles import ProfileStore
+from ccwrap.profiles import Profile, ProfileStore
 from tests.conftest import CliRunner
 from tests.doctor_modes import refused_url
 from tests.gateway import TestGateway
@@ -87,3 +87,19 @@ def test_wrong_auth_mode_suggests_the_other(
     assert "but accepted it as x-api-key" in out
     assert "fix: switch this profile to x-api-key: ccwrap profile edit w --auth x-api-key" in out
     assert "live check failed" in out
+
+
+def test_check_profile_runs_the_probes_only_with_the_secret_headers(
+    gateway: TestGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ccwrap.doctor.runner import NETWORK_IDS, check_profile
+    from ccwrap.secrets import SecretStore
+
+    monkeypatch.setenv("GW_TEAM", "team-secret")
+    ctx = Context.from_os()
+    profile = Profile(name="w", base_url=gateway.url, secret_headers={"X-Team": "env:GW_TEAM"})
+    report = check_profile(ctx, SecretStore(ctx), profile, KEY)
+    assert report.ok
+    # The URL's form is setup's own business; settings files and claude are not the gateway's.
+    assert {check.id for check in report.checks} <= set(NETWORK_IDS)
+    assert gateway.messages()[0].headers["x-team"] == "team-secret"

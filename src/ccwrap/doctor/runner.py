@@ -282,19 +282,16 @@ async def _run(ctx: Context, target: Target, options: Options, transport: Any) -
         why = "no ANTHROPIC_BASE_URL: claude talks to Anthropic directly"
         report.checks += [skip(id_, why) for id_ in (*URL_IDS, *NETWORK_IDS)]
     else:
-        report.checks += await _gateway(ctx, target, options, transport)
+        url_rows = local.url_checks(target.base_url)
+        report.checks += url_rows
+        if url_rows[0].status != "ok":
+            report.checks += [skip(id_, "the base URL cannot be used") for id_ in NETWORK_IDS]
+        elif options.offline:
+            report.checks += [skip(id_, "--offline") for id_ in NETWORK_IDS]
+        else:
+            report.checks += await _network(ctx, target, options, transport)
     report.checks += await claude
     return _masked(merge(report).ordered(), target.key)
-
-
-async def _gateway(ctx: Context, target: Target, options: Options, transport: Any) -> list[Check]:
-    """The base URL's form, then (if it can be used) the probes."""
-    url_rows = local.url_checks(target.base_url or "")
-    if url_rows[0].status != "ok":
-        return url_rows + [skip(id_, "the base URL cannot be used") for id_ in NETWORK_IDS]
-    if options.offline:
-        return url_rows + [skip(id_, "--offline") for id_ in NETWORK_IDS]
-    return url_rows + await _network(ctx, target, options, transport)
 
 
 def check_profile(
@@ -306,12 +303,13 @@ def check_profile(
     timeout: float = DEFAULT_TIMEOUT,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Report:
-    """Doctor's free checks of a profile that may not be saved yet (``ccwrap setup``): the base
-    URL's form and the probes, the key given in memory (secret headers come from ``secrets``).
-    Nothing about this machine (settings files, the claude binary): setup asks about the gateway."""
+    """Doctor's free probes of a profile that may not be saved yet (``ccwrap setup``), the key
+    given in memory (secret headers come from ``secrets``). Only the probes: setup has checked
+    the URL's form already (ccwrap.urls), and settings files and the claude binary are about this
+    machine, not the gateway."""
     target = _target_of(profile, key, secrets, [])
     options = Options(timeout=timeout)
-    checks = asyncio.run(_gateway(ctx, target, options, transport))
+    checks = asyncio.run(_network(ctx, target, options, transport))
     report = Report(profile.name, profile.base_url, checks, target.origin)
     return _masked(merge(report).ordered(), key)
 
