@@ -82,10 +82,14 @@ def test_upstream_target_keeps_the_base_path() -> None:
     assert upstream_target("", head, b"") == "/"
 
 
+QUERY_BYTES = [b for b in range(0x20, 0x100) if b not in (0x7F, ord("#"))]
+
+
 @settings(max_examples=300)
 @given(
     path=st.binary(max_size=60),
-    query=st.binary(max_size=40).filter(lambda q: b"#" not in q),
+    # What an HTTP server hands on: no ASCII control byte (h11 refuses them in a request target).
+    query=st.lists(st.sampled_from(QUERY_BYTES), max_size=40).map(bytes),
     method=st.sampled_from(["GET", "POST", "HEAD", "CONNECT", "PUT"]),
 )
 def test_the_upstream_host_never_changes(path: bytes, query: bytes, method: str) -> None:

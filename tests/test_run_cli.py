@@ -98,25 +98,13 @@ def test_profile_resolution(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> 
     assert "alpha, beta" in missing.stderr
 
 
-@pytest.mark.parametrize(
-    ("fields", "flags"),
-    [({}, ["--proxy"]), ({"proxy": "always"}, []), ({"model_map": {"claude-*": "glm"}}, [])],
-)
-def test_proxy_not_available_yet(cli: CliRunner, fields: dict[str, Any], flags: list[str]) -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("ccwrap.proxy") is not None:
-        pytest.skip("the proxy exists: its own tests cover run --proxy")
-    save(**fields)
-    result = cli("run", *flags, "--dry-run")
-    assert result.exit_code == 1
-    assert "the proxy is not available yet" in result.stderr
-    assert "--no-proxy" in result.stderr
-
-
 def test_no_proxy_flag_overrides_the_profile(cli: CliRunner) -> None:
     save(proxy="always")
-    assert cli("run", "--no-proxy", "--dry-run").exit_code == 0
+    proxied = cli("run", "--dry-run")
+    direct = cli("run", "--no-proxy", "--dry-run")
+    assert proxied.exit_code == direct.exit_code == 0
+    assert "ANTHROPIC_BASE_URL=http://127.0.0.1:<port>" in proxied.stdout
+    assert "ANTHROPIC_BASE_URL=https://work.example" in direct.stdout
 
 
 def test_claude_missing(cli: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -8,16 +8,18 @@ from typing import Any
 import pytest
 
 from ccwrap.errors import ConfigError, UsageError
-from ccwrap.gateway_check import CheckResult, Finding
 from ccwrap.paths import Context
 from ccwrap.profile_ops import ProfileChanges
 from ccwrap.profiles import Profile, ProfileStore
 from ccwrap.secrets import SecretStore
 from ccwrap.setup_flow import (
+    CHECK_PASSED,
     NOTE_ATTRIBUTION,
     NOTE_CACHE,
     NOTE_DISCOVERY,
     PLACEHOLDER_KEY,
+    CheckResult,
+    Finding,
     SetupRequest,
     SetupWizard,
     check_secret,
@@ -401,7 +403,10 @@ def test_live_check_findings_are_reported_and_a_failure_can_stop_the_save(
     def failing(profile: Profile, key: str | None) -> CheckResult:
         seen.append((profile.base_url, key))
         return CheckResult(
-            [Finding(True, "reachable"), Finding(False, "the gateway rejected the key")]
+            [
+                Finding("warn", "model available", "not listed"),
+                Finding("fail", "key accepted", "the gateway refused the key", "store the key"),
+            ]
         )
 
     request = SetupRequest(name="w", url="https://gw.example.com", secret=KEY, yes=True)
@@ -419,7 +424,31 @@ def test_live_check_findings_are_reported_and_a_failure_can_stop_the_save(
     with pytest.raises(Exception, match="nothing saved"):
         wizard(store, secrets, interactive, checker=failing).run(SetupRequest(name="w"))
     assert stored_keys() == {("ccwrap", "w"): KEY}
-    assert "✗ the gateway rejected the key" in interactive.notes
+    assert interactive.notes[-3:] == [
+        "! model available: not listed",
+        "✗ key accepted: the gateway refused the key",
+        "  fix: store the key",
+    ]
+
+
+def test_a_passing_check_says_so_and_a_warning_does_not_fail_it(
+    store: ProfileStore, secrets: SecretStore
+) -> None:
+    def passing(profile: Profile, key: str | None) -> CheckResult:
+        return CheckResult([])
+
+    def warning(profile: Profile, key: str | None) -> CheckResult:
+        return CheckResult([Finding("warn", "model available")])
+
+    request = SetupRequest(name="w", url="https://gw.example.com", secret=KEY, yes=True)
+    script = Script()
+    result = wizard(store, secrets, script, checker=passing).run(request)
+    assert script.notes[-1] == f"✓ {CHECK_PASSED}"
+    assert result.check is not None and result.check.ok
+    script = Script()
+    result = wizard(store, secrets, script, checker=warning).run(request)
+    assert script.notes[-1] == "! model available"
+    assert not any("live check failed" in w for w in result.warnings)
 
 
 def test_default_is_set_for_the_first_profile_only(

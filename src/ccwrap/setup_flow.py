@@ -11,22 +11,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from functools import partial
+from typing import TYPE_CHECKING, Protocol
 
 from ccwrap import presets
 from ccwrap.claude_env import parse_header
 from ccwrap.errors import CcwrapError, ConfigError, InvalidURL, KeyStoreError, UsageError
-from ccwrap.gateway_check import CheckResult, check_gateway
 from ccwrap.presets import Preset
 from ccwrap.profile_ops import ProfileChanges, apply_changes
 from ccwrap.profiles import Profile, ProfileStore, validate_name
 from ccwrap.secrets import KeySource, SecretStore, default_key_file
 from ccwrap.urls import normalize_base_url
 
+if TYPE_CHECKING:
+    from ccwrap.doctor.model import Status
+
 # apiKeyHelper's contract (claude-code-facts.md): one printable-ASCII token, at most 16,384 chars.
 MAX_KEY_LENGTH = 16_384
 # What a gateway that ignores the key gets (gateways.md: Ollama takes any value).
 PLACEHOLDER_KEY = "ollama"
+CHECK_PASSED = (
+    "the gateway answers; the path and the key were accepted (doctor's free probes spend nothing)"
+)
 CUSTOM_URL = "url"
 KEEP_URL = "keep"
 
@@ -67,6 +73,39 @@ class SetupRequest:
     yes: bool = False
 
 
+@dataclass(frozen=True)
+class Finding:
+    """A check of doctor's that failed or warned, as setup shows it."""
+
+    status: Status  # "fail" or "warn"
+    title: str
+    detail: str = ""
+    fix: str = ""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    findings: list[Finding]  # empty: every check passed
+
+    @property
+    def ok(self) -> bool:
+        return not any(finding.status == "fail" for finding in self.findings)
+
+
+def doctor_check(secrets: SecretStore, profile: Profile, key: str | None) -> CheckResult:
+    """Doctor's free probes of the profile being set up (not saved yet: the key is passed in)."""
+    from ccwrap.doctor.runner import check_profile
+
+    report = check_profile(secrets.ctx, secrets, profile, key)
+    return CheckResult(
+        [
+            Finding(check.status, check.title, check.detail, check.fix)
+            for check in report.checks
+            if check.status in {"fail", "warn"}
+        ]
+    )
+
+
 @dataclass
 class SetupResult:
     profile: Profile
@@ -88,12 +127,12 @@ class SetupWizard:
         secrets: SecretStore,
         ui: Asker,
         *,
-        checker: Checker = check_gateway,
+        checker: Checker | None = None,
     ) -> None:
         self.store = store
         self.secrets = secrets
         self.ui = ui
-        self.checker = checker
+        self.checker = checker or partial(doctor_check, secrets)
         self.notes: list[str] = []
         self.warnings: list[str] = []
 
@@ -339,8 +378,14 @@ class SetupWizard:
             except KeyStoreError as exc:
                 self.warnings.append(f"the live check runs without a key: {exc.message}")
         result = self.checker(profile, key)
+        if not result.findings:
+            self.ui.note(f"✓ {CHECK_PASSED}")
         for finding in result.findings:
-            self.ui.note(f"{'✓' if finding.ok else '✗'} {finding.text}")
+            mark = "✗" if finding.status == "fail" else "!"
+            detail = f": {finding.detail}" if finding.detail else ""
+            self.ui.note(f"{mark} {finding.title}{detail}")
+            if finding.fix:
+                self.ui.note(f"  fix: {finding.fix}")
         if not result.ok:
             if self.interactive and not self.ui.confirm("Save the profile anyway?", True):
                 raise CcwrapError("nothing saved", hint="ccwrap doctor --url URL explains more")

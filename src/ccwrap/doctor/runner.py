@@ -21,7 +21,7 @@ from ccwrap.doctor import local
 from ccwrap.doctor.model import Check, Report, ok, skip
 from ccwrap.errors import CcwrapError, UsageError
 from ccwrap.paths import Context
-from ccwrap.profiles import ProfileStore
+from ccwrap.profiles import Profile, ProfileStore
 from ccwrap.secrets import SecretStore, mask
 
 if TYPE_CHECKING:
@@ -119,6 +119,12 @@ def _profile_target(
     resolutions = claude_settings.effective_env(ctx, files, cli)
     checks.append(local.auth_conflict_check(resolutions))
     checks.append(local.override_check(resolutions, intended, what=f"profile {name!r}"))
+    return _target_of(profile, key, secrets, checks)
+
+
+def _target_of(
+    profile: Profile, key: str | None, secrets: SecretStore, checks: list[Check]
+) -> Target:
     headers = dict(profile.headers)
     for header, spec in profile.secret_headers.items():
         try:
@@ -286,6 +292,26 @@ async def _run(ctx: Context, target: Target, options: Options, transport: Any) -
             report.checks += await _network(ctx, target, options, transport)
     report.checks += await claude
     return _masked(merge(report).ordered(), target.key)
+
+
+def check_profile(
+    ctx: Context,
+    secrets: SecretStore,
+    profile: Profile,
+    key: str | None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Report:
+    """Doctor's free probes of a profile that may not be saved yet (``ccwrap setup``), the key
+    given in memory (secret headers come from ``secrets``). Only the probes: setup has checked
+    the URL's form already (ccwrap.urls), and settings files and the claude binary are about this
+    machine, not the gateway."""
+    target = _target_of(profile, key, secrets, [])
+    options = Options(timeout=timeout)
+    checks = asyncio.run(_network(ctx, target, options, transport))
+    report = Report(profile.name, profile.base_url, checks, target.origin)
+    return _masked(merge(report).ordered(), key)
 
 
 def _masked(report: Report, key: str | None) -> Report:
