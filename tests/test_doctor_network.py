@@ -110,6 +110,22 @@ def test_closed_without_answer() -> None:
     assert network_finding(exc, URL, 10).id == "gateway.error"
 
 
+@pytest.mark.parametrize(
+    "exc",
+    [
+        chained(httpx.ReadError("reset"), ConnectionResetError(errno.ECONNRESET, "reset")),
+        httpx.WriteError("[Errno 32] Broken pipe"),
+        chained(httpx.ConnectError("x"), ConnectionResetError(errno.ECONNRESET, "reset")),
+    ],
+    ids=["read-reset", "write", "reset-during-connect"],
+)
+def test_reset_after_connecting_is_not_refused(exc: BaseException) -> None:
+    # What plain http to a TLS port gives about one time in ten instead of a protocol error.
+    finding = network_finding(exc, URL, 10)
+    assert finding.id == "gateway.error"
+    assert "scheme (http vs https)" in finding.fix
+
+
 def test_ssl_error_carried_as_an_argument() -> None:
     # measured: httpcore.ConnectError(SSLError(...)) with no __cause__
     error = ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number")

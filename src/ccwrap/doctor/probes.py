@@ -226,7 +226,10 @@ def network_finding(exc: BaseException, url: str, timeout: float) -> Finding:
         return _tls(host, "certificate verify failed")
     if "connection refused" in text or "connect call failed" in text:
         return _refused(host, port)
-    if isinstance(exc, httpx.RemoteProtocolError):
+    # Accepted, then hung up (a TLS port spoken to in plain http, a proxy dropping the request):
+    # the reset arrives after connecting, so it is no "refused".
+    hung_up = any(_errno(cause) in (errno.ECONNRESET, errno.EPIPE) for cause in causes(exc))
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)) or hung_up:
         return Finding(
             "gateway.error",
             f"{host}:{port} closed the connection without an HTTP answer ({exc})",
