@@ -136,6 +136,14 @@ def test_missing_scheme_hint_suggests_http_for_loopback_and_https_otherwise() ->
     assert remote.value.hint == "write https://api.example.com/anthropic"
 
 
+def test_missing_scheme_hint_is_a_url_that_will_be_accepted_as_it_is() -> None:
+    with pytest.raises(InvalidURL) as caught:
+        normalize_base_url("gw.example.com/v1/")
+    assert caught.value.hint == "write https://gw.example.com"
+    suggested = caught.value.hint.removeprefix("write ")
+    assert normalize_base_url(suggested).fixes == []
+
+
 @pytest.mark.parametrize(
     ("url", "warned"),
     [

@@ -156,7 +156,12 @@ def _scheme_hint(text: str) -> str:
         return "write it as https://HOST[:PORT][/PATH]"
     host = re.split(r"[:/]", text, maxsplit=1)[0]
     scheme = "http" if is_loopback(host) else "https"
-    return f"write {scheme}://{_short(text)}"
+    # Suggest the URL that will be accepted as it is, not one the next check would trim again.
+    base = text.rstrip("/")
+    suffix = v1_suffix(base)
+    if suffix is not None and len(base) > len(suffix):
+        base = base[: -len(suffix)]
+    return f"write {scheme}://{_short(base)}"
 
 
 def _split_netloc(rest: str) -> tuple[str, str]:
