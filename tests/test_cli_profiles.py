@@ -9,7 +9,7 @@ from pathlib import Path
 import keyring
 import pytest
 
-from ccwrap.paths import Context
+from ccwrap.context import Context
 from tests.conftest import CliRunner
 from tests.keyrings import MemoryKeyring
 

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from ccwrap.paths import Context
-from ccwrap.profiles import Profile, ProfileStore
+from ccwrap.context import Context
+from ccwrap.profiles.store import Profile, ProfileStore
 from tests.conftest import REPO, CliRunner
 
 LOADED_HEAVY = (

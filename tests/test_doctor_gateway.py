@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from ccwrap.paths import Context
-from ccwrap.profiles import Profile, ProfileStore
+from ccwrap.context import Context
+from ccwrap.profiles.store import Profile, ProfileStore
 from tests import doctor_modes
 from tests.conftest import CliResult, CliRunner
 from tests.gateway import TestGateway

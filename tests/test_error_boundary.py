@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from ccwrap import profile_ops
 from ccwrap.errors import ConfigError, ExitCode
+from ccwrap.profiles import ops as profile_ops
 from tests.conftest import CliRunner
 
 SECRET = "sk-local-variable-secret-0000"

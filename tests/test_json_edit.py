@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from ccwrap import json_edit
-from ccwrap.settings_edit import HELPER, Ownership, apply, clear
+from ccwrap.settings import json_splice as json_edit
+from ccwrap.settings.ownership import HELPER, Ownership, apply, clear
 
 
 def test_duplicate_keys_edit_the_one_that_counts() -> None:

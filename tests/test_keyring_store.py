@@ -8,9 +8,9 @@ from pathlib import Path
 import keyring.errors
 import pytest
 
-from ccwrap import secret_service
 from ccwrap.errors import KeyringLocked, KeyringTimeout, KeyringUnavailable, KeyStoreError
-from ccwrap.keyring_store import KeyringStore
+from ccwrap.keys import secret_service
+from ccwrap.keys.keyring_store import KeyringStore
 from tests.keyrings import MemoryKeyring
 
 

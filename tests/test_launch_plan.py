@@ -12,16 +12,10 @@ from typing import Any
 
 import pytest
 
-from ccwrap.claude_settings import SettingsFile
+from ccwrap.claude.settings_files import SettingsFile
+from ccwrap.context import Context
 from ccwrap.errors import ClaudeNotFound, SettingsError, UsageError
-from ccwrap.launch import (
-    claude_version,
-    find_claude,
-    sweep_run_dir,
-    wants_proxy,
-    write_settings_file,
-)
-from ccwrap.launch_plan import (
+from ccwrap.launch.plan import (
     CLEARED_VARIABLES,
     NO_KEY_PLACEHOLDER,
     ccwrap_command,
@@ -30,8 +24,14 @@ from ccwrap.launch_plan import (
     plan_launch,
     split_user_settings,
 )
-from ccwrap.paths import Context
-from ccwrap.profiles import Profile
+from ccwrap.launch.process import (
+    claude_version,
+    find_claude,
+    sweep_run_dir,
+    wants_proxy,
+    write_settings_file,
+)
+from ccwrap.profiles.store import Profile
 
 CLAUDE = Path("/opt/claude/bin/claude")
 HELPER = "/venv/bin/ccwrap key work"
@@ -382,7 +382,7 @@ def test_sweep_removes_only_files_of_dead_processes(tmp_path: Path) -> None:
 
 # -- a key source that the settings themselves override --------------------------------------------
 def test_env_key_source_overridden_by_the_settings_is_copied() -> None:
-    from ccwrap.launch_plan import KEY_COPY_HELPER, KEY_COPY_VARIABLE
+    from ccwrap.launch.plan import KEY_COPY_HELPER, KEY_COPY_VARIABLE
 
     environ = {"ANTHROPIC_AUTH_TOKEN": "sk-user-export-1234"}
     result = plan(profile(key="env:ANTHROPIC_AUTH_TOKEN"), environ=environ)

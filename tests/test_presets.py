@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from ccwrap import presets
+from ccwrap.claude.urls import normalize_base_url
 from ccwrap.errors import ConfigError
-from ccwrap.urls import normalize_base_url
+from ccwrap.profiles import presets
 
 GATEWAYS_MD = Path("/work/shared/gateways.md")
 
@@ -65,5 +65,6 @@ def test_unknown_preset_lists_the_known_ones() -> None:
 def test_readme_presets_table_is_current() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     assert presets.markdown_table() in readme, (
-        "regenerate: python -c 'from ccwrap.presets import markdown_table; print(markdown_table())'"
+        "regenerate: python -c 'from ccwrap.profiles.presets import markdown_table; "
+        "print(markdown_table())'"
     )

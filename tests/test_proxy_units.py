@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccwrap.profiles import Profile
+from ccwrap.profiles.store import Profile
 from ccwrap.proxy.config import needs_proxy
 from ccwrap.proxy.failures import explain, upstream_error
 from ccwrap.proxy.headers import HeaderPlan, request_headers, response_headers

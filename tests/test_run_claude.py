@@ -32,8 +32,8 @@ from typing import Any
 
 import pytest
 
-from ccwrap.paths import Context
-from ccwrap.profiles import Profile, ProfileStore
+from ccwrap.context import Context
+from ccwrap.profiles.store import Profile, ProfileStore
 from tests.claude_pin import PINNED_VERSION, latest_claude
 from tests.conftest import require
 from tests.gateway import RecordedRequest, TestGateway
@@ -255,7 +255,7 @@ def test_gateway_401_makes_ccwrap_exit_1(
 
 @pytest.mark.claude
 def test_the_pinned_client_is_the_measured_version(real_claude: Path) -> None:
-    from ccwrap.launch import claude_version
+    from ccwrap.claude.binary import claude_version
 
     assert claude_version(real_claude) == PINNED_VERSION
 
@@ -358,7 +358,7 @@ def test_auth_none_profile_still_starts(
     real_claude: Path, claude_world: Callable[..., None]
 ) -> None:
     """Without any credential claude stops at "Not logged in"; auth = none sends a placeholder."""
-    from ccwrap.launch_plan import NO_KEY_PLACEHOLDER
+    from ccwrap.launch.plan import NO_KEY_PLACEHOLDER
 
     claude_world(real_claude)
     with TestGateway() as gateway:

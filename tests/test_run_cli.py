@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from ccwrap.paths import Context
-from ccwrap.profiles import Profile, ProfileStore
+from ccwrap.context import Context
+from ccwrap.profiles.store import Profile, ProfileStore
 from tests.conftest import CliRunner
 
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from ccwrap.paths import Context
-from ccwrap.profiles import Profile, ProfileStore
+from ccwrap.context import Context
+from ccwrap.profiles.store import Profile, ProfileStore
 from tests import standin_claude
 
 pytestmark = [
@@ -195,7 +195,7 @@ def test_dry_run_imports_nothing_heavy(standin: Path) -> None:
 HARNESS = """
 import os, sys
 from pathlib import Path
-from ccwrap.launch import supervise
+from ccwrap.launch.process import supervise
 marker = Path(sys.argv[1])
 code = supervise(sys.argv[2:], dict(os.environ), cleanup=[lambda: marker.write_text("cleaned")])
 print(os.getpid(), os.getpgrp())
@@ -293,9 +293,9 @@ def test_managed_pin_warns_on_stderr_and_still_launches(standin: Path, tmp_path:
 LAUNCH_WITH_CLEANUP = """
 import os, sys
 from pathlib import Path
-from ccwrap.launch import launch, prepare_launch
-from ccwrap.paths import Context
-from ccwrap.profiles import ProfileStore
+from ccwrap.launch.process import launch, prepare_launch
+from ccwrap.context import Context
+from ccwrap.profiles.store import ProfileStore
 ctx = Context.from_os()
 profile = ProfileStore(ctx.paths.config_file).get("work")
 plan = prepare_launch(ctx, profile, ["-p", "x"])

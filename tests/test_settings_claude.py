@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from ccwrap.paths import Context
-from ccwrap.profiles import Profile, ProfileStore
-from ccwrap.secrets import SecretStore
+from ccwrap.context import Context
+from ccwrap.keys.sources import SecretStore
+from ccwrap.profiles.store import Profile, ProfileStore
 from tests.conftest import CliRunner
 from tests.gateway import TestGateway
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from ccwrap.launch import key_helper_command
-from ccwrap.paths import Context
-from ccwrap.profiles import Profile, ProfileStore
+from ccwrap.context import Context
+from ccwrap.launch.process import key_helper_command
+from ccwrap.profiles.store import Profile, ProfileStore
 from tests.conftest import CliRunner, have
 
 

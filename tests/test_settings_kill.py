@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from ccwrap import fsutil
-from ccwrap.paths import Context
-from ccwrap.profiles import Profile
-from ccwrap.settings_edit import Ownership, apply
-from ccwrap.settings_writer import SettingsWriter, desired_settings
+from ccwrap.context import Context
+from ccwrap.profiles.store import Profile
+from ccwrap.settings.ownership import Ownership, apply
+from ccwrap.settings.writer import SettingsWriter, desired_settings
 
 KILLS = 250
 ORIGINAL = '{\n  "permissions": {"allow": ["Read"]},\n  "env": {"MINE": "ü"},\n  "x": [1, 2]\n}\n'

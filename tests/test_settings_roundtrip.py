@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ccwrap.claude_env import MANAGED_VARIABLES, profile_env
-from ccwrap.profiles import Profile
-from ccwrap.settings_edit import HELPER, Ownership, apply, clear
+from ccwrap.claude.env import MANAGED_VARIABLES, profile_env
+from ccwrap.profiles.store import Profile
+from ccwrap.settings.ownership import HELPER, Ownership, apply, clear
 
 ROUND_TRIPS = 5000
 WHITESPACE = ["", " ", "  ", "\n", "\n  ", "\t", "\r\n", " \n\t "]
@@ -158,8 +158,8 @@ def test_through_the_writer_apply_clear_and_restore_give_the_original_bytes(
     tmp_path_factory: pytest.TempPathFactory, document: str, profile: Profile
 ) -> None:
     """The same property through real files: backups, records, atomic replace, --force."""
-    from ccwrap.paths import Context
-    from ccwrap.settings_writer import SettingsWriter, desired_settings
+    from ccwrap.context import Context
+    from ccwrap.settings.writer import SettingsWriter, desired_settings
 
     root = tmp_path_factory.mktemp("doc")
     ctx = Context(environ={"CCWRAP_HOME": str(root / "cc")}, cwd=root, home=root / "home")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ccwrap.paths import Context
+from ccwrap.context import Context
 from tests.conftest import CliRunner
 
 TOKEN_USER = "sk-user-token-0000000000aaaa"

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from ccwrap import fsutil
-from ccwrap.claude_env import profile_env
-from ccwrap.launch import key_helper_command
-from ccwrap.paths import Context
-from ccwrap.profiles import Profile, ProfileStore
-from ccwrap.settings_writer import SettingsWriter, desired_settings
+from ccwrap.claude.env import profile_env
+from ccwrap.context import Context
+from ccwrap.launch.process import key_helper_command
+from ccwrap.profiles.store import Profile, ProfileStore
+from ccwrap.settings.writer import SettingsWriter, desired_settings
 from tests.conftest import CliRunner
 
 WORK = Profile(name="work", base_url="https://gw.example.com", key="env:WORK_KEY", model="m-1")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ccwrap.paths import Context
-from ccwrap.profiles import Profile, ProfileStore
+from ccwrap.context import Context
+from ccwrap.profiles.store import Profile, ProfileStore
 from tests.conftest import CliRunner
 from tests.doctor_modes import refused_url
 from tests.gateway import TestGateway
@@ -93,7 +93,7 @@ def test_check_profile_runs_the_probes_only_with_the_secret_headers(
     gateway: TestGateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from ccwrap.doctor.runner import NETWORK_IDS, check_profile
-    from ccwrap.secrets import SecretStore
+    from ccwrap.keys.sources import SecretStore
 
     monkeypatch.setenv("GW_TEAM", "team-secret")
     ctx = Context.from_os()

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
+from ccwrap.context import Context
 from ccwrap.errors import ConfigError, UsageError
-from ccwrap.paths import Context
-from ccwrap.profile_ops import ProfileChanges
-from ccwrap.profiles import Profile, ProfileStore
-from ccwrap.secrets import SecretStore
-from ccwrap.setup_flow import (
+from ccwrap.keys.sources import SecretStore
+from ccwrap.profiles.ops import ProfileChanges
+from ccwrap.profiles.store import Profile, ProfileStore
+from ccwrap.profiles.wizard import (
     CHECK_PASSED,
     NOTE_ATTRIBUTION,
     NOTE_CACHE,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ccwrap.paths import Context
+from ccwrap.context import Context
 from tests.conftest import require
 from tests.gateway import TestGateway
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from ccwrap.cli import shell as cli_shell
-from ccwrap.paths import Context
-from ccwrap.profiles import Profile, ProfileStore
-from ccwrap.shell import SHELLS
+from ccwrap.context import Context
+from ccwrap.profiles.store import Profile, ProfileStore
+from ccwrap.shell.integration import SHELLS
 from tests.conftest import CliRunner
 
 SECRET = "sk-ant-api03-never-in-a-file-0123456789"

@@ -1,4 +1,4 @@
-"""ccwrap.shell without a real shell: rendering, rc-file blocks, files, names."""
+"""ccwrap.shell.integration without a real shell: rendering, rc-file blocks, files, names."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ccwrap import shell
+from ccwrap.context import Context
 from ccwrap.errors import RcFileError, UsageError
 from ccwrap.fsutil import atomic_write
-from ccwrap.paths import Context
-from ccwrap.profiles import Profile
+from ccwrap.profiles.store import Profile
+from ccwrap.shell import integration as shell
 
 
 def make_ctx(home: Path, **environ: str) -> Context:

@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ccwrap.paths import Context
-from ccwrap.profiles import Profile, ProfileStore
-from ccwrap.shell import quote
+from ccwrap.context import Context
+from ccwrap.profiles.store import Profile, ProfileStore
+from ccwrap.shell.integration import quote
 from tests.conftest import REPO, CliRunner, require
 
 pytestmark = pytest.mark.shells
@@ -215,7 +215,7 @@ def test_env_reads_the_key_from_the_keyring(
     cli: CliRunner, profiles: ProfileStore, ccwrap_on_path: Path, file_keyring: Path
 ) -> None:
     need("bash")
-    from ccwrap.secrets import SecretStore
+    from ccwrap.keys.sources import SecretStore
 
     profiles.save(Profile(name="kr", base_url="https://kr.example"))
     SecretStore(Context.from_os()).write("kr", "keyring", "sk-from-keyring-123456")

@@ -4,14 +4,14 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from ccwrap.errors import InvalidURL
-from ccwrap.urls import (
+from ccwrap.claude.urls import (
     has_scheme,
     is_insecure,
     is_loopback,
     normalize_base_url,
     v1_suffix,
 )
+from ccwrap.errors import InvalidURL
 
 KEPT = [
     # Paths gateways really use (gateways.md): kept exactly.

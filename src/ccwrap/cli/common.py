@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from ccwrap.paths import Context
-from ccwrap.profiles import ProfileStore
-from ccwrap.secrets import SecretStore
+from ccwrap.context import Context
+from ccwrap.keys.sources import SecretStore
+from ccwrap.profiles.store import ProfileStore
 
 if TYPE_CHECKING:
     from rich.console import Console

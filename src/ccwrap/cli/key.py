@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
+from ccwrap.context import Context
 from ccwrap.errors import UsageError
-from ccwrap.paths import Context
 
 if TYPE_CHECKING:
     import typer
@@ -40,8 +40,8 @@ def print_key(name: str, reveal: bool) -> None:
             "refusing to print a key to a terminal",
             hint=f"ccwrap key {name} is meant for apiKeyHelper; add --reveal to see it",
         )
-    from ccwrap.profiles import ProfileStore
-    from ccwrap.secrets import SecretStore
+    from ccwrap.keys.sources import SecretStore
+    from ccwrap.profiles.store import ProfileStore
 
     ctx = Context.from_os()
     profile = ProfileStore(ctx.paths.config_file).get(name)

@@ -13,7 +13,7 @@ from ccwrap.cli.common import JsonOption, Services, complete_profile, info, prin
 from ccwrap.errors import UsageError
 
 if TYPE_CHECKING:
-    from ccwrap.profile_ops import ProfileView
+    from ccwrap.profiles.ops import ProfileView
 
 NAME = typer.Argument(..., help="Profile name.", autocompletion=complete_profile)
 UNSET_ENV = typer.Option(
@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
 
 def list_(json: bool = JsonOption) -> None:
     """List the profiles; the default one is marked with *."""
-    from ccwrap import profile_ops
+    from ccwrap.profiles import ops as profile_ops
 
     views = profile_ops.list_profiles(Services.from_os().store)
     if json:
@@ -56,7 +56,7 @@ def list_(json: bool = JsonOption) -> None:
 
 def show(name: str = NAME, json: bool = JsonOption) -> None:
     """Show a profile, and where its key comes from (masked)."""
-    from ccwrap import profile_ops
+    from ccwrap.profiles import ops as profile_ops
 
     services = Services.from_os()
     view = profile_ops.show_profile(services.store, services.secrets, name)
@@ -118,7 +118,7 @@ def edit(  # noqa: PLR0917 - one parameter per option
     description: str | None = DESCRIPTION,
 ) -> None:
     """Change a profile's fields (the key: ccwrap setup NAME)."""
-    from ccwrap import profile_ops
+    from ccwrap.profiles import ops as profile_ops
 
     changes = opt.changes_from_flags(
         url=url,
@@ -152,7 +152,7 @@ def remove(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask."),
 ) -> None:
     """Remove a profile and the key ccwrap stored for it."""
-    from ccwrap import profile_ops
+    from ccwrap.profiles import ops as profile_ops
 
     services = Services.from_os()
     profile = services.store.get(name)
@@ -185,7 +185,7 @@ def export(
     fmt: str = typer.Option("toml", "--format", help="toml or json."),
 ) -> None:
     """Print a profile as TOML (or JSON) to share or back up; never contains a key."""
-    from ccwrap import profile_ops
+    from ccwrap.profiles import ops as profile_ops
 
     if fmt not in ("toml", "json"):
         raise UsageError(f"unknown format {fmt!r}", hint="use --format toml or --format json")
@@ -201,7 +201,7 @@ def import_(
     force: bool = FORCE,
 ) -> None:
     """Add the profiles of an exported file (their keys: ccwrap setup NAME)."""
-    from ccwrap import profile_ops
+    from ccwrap.profiles import ops as profile_ops
 
     profiles = profile_ops.import_profiles(Services.from_os().store, file, force=force)
     for profile in profiles:

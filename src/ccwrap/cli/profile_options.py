@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 if TYPE_CHECKING:
-    from ccwrap.profile_ops import ProfileChanges
+    from ccwrap.profiles.ops import ProfileChanges
 
 URL = typer.Option(None, "--url", help="Gateway base URL (without /v1).")
 AUTH = typer.Option(None, "--auth", help="How the key is sent: bearer, x-api-key or none.")
@@ -69,8 +69,8 @@ def changes_from_flags(
     proxy: str | None,
     **extra: Any,
 ) -> ProfileChanges:
-    from ccwrap.claude_env import parse_header
-    from ccwrap.profile_ops import ProfileChanges, parse_assignment
+    from ccwrap.claude.env import parse_header
+    from ccwrap.profiles.ops import ProfileChanges, parse_assignment
 
     headers: dict[str, str] = {}
     for line in header or []:

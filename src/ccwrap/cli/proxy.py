@@ -22,7 +22,7 @@ def proxy(
     Once it listens, it prints the two lines a client needs (eval them in a shell); one log line
     per request goes to stderr. The real key stays in this process: clients get a session token.
     """
-    from ccwrap.profiles import resolve
+    from ccwrap.profiles.store import resolve
     from ccwrap.proxy.config import ProxyConfig
     from ccwrap.proxy.server import serve_foreground
 

@@ -1,4 +1,4 @@
-"""``ccwrap run``: launch claude on a profile (see ccwrap.launch for how the profile wins).
+"""``ccwrap run``: launch claude on a profile (see ccwrap.launch.process for how the profile wins).
 
 Typer is imported only in :func:`register`: the plain forms of ``ccwrap run`` reach
 :func:`run_command` through ``cli.hot`` without it (it runs before every Claude Code session).
@@ -13,15 +13,15 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ccwrap.context import Context
 from ccwrap.errors import UsageError
-from ccwrap.paths import Context
 
 if TYPE_CHECKING:
     import typer
 
-    from ccwrap.claude_settings import SettingsFile
-    from ccwrap.launch import LaunchPlan
-    from ccwrap.profiles import Profile
+    from ccwrap.claude.settings_files import SettingsFile
+    from ccwrap.launch.process import LaunchPlan
+    from ccwrap.profiles.store import Profile
 
 
 def register(app: typer.Typer) -> None:
@@ -62,8 +62,8 @@ def run_command(
     claude_args: Sequence[str],
 ) -> int:
     """Parse → one core call → render; returns the exit status (exec does not return)."""
-    from ccwrap.launch import launch, prepare_launch, wants_proxy
-    from ccwrap.profiles import ProfileStore, resolve
+    from ccwrap.launch.process import launch, prepare_launch, wants_proxy
+    from ccwrap.profiles.store import ProfileStore, resolve
 
     if json_output and not dry_run:
         raise UsageError("--json goes with --dry-run", hint="ccwrap run --dry-run --json")
@@ -96,8 +96,8 @@ def _run_behind_proxy(
     ctx: Context, profile: Profile, args: Sequence[str], dry_run: bool, json_output: bool
 ) -> int:
     """The proxy path: ccwrap stays alive beside claude (see ccwrap.proxy.session)."""
+    from ccwrap.keys.sources import SecretStore
     from ccwrap.proxy import session
-    from ccwrap.secrets import SecretStore
 
     if dry_run:
         # Nothing starts and no key is read: the URL and the token are placeholders.
@@ -113,7 +113,7 @@ def _run_behind_proxy(
 
 def render_plan(plan: LaunchPlan) -> str:
     """The --dry-run text: command, key route, environment, settings files, warnings."""
-    from ccwrap.launch_plan import KEY_COPY_VARIABLE
+    from ccwrap.launch.plan import KEY_COPY_VARIABLE
 
     view = plan.to_dict()
     lines = [f"profile: {plan.profile}", f"command: {shlex.join(plan.shown_argv())}"]

@@ -13,9 +13,9 @@ from ccwrap.cli.common import JsonOption, Services, complete_profile, info, prin
 from ccwrap.errors import SettingsError
 
 if TYPE_CHECKING:
-    from ccwrap.settings_edit import Conflict
-    from ccwrap.settings_view import EffectiveView, Source
-    from ccwrap.settings_writer import Change, SettingsWriter
+    from ccwrap.claude.precedence import EffectiveView, Source
+    from ccwrap.settings.ownership import Conflict
+    from ccwrap.settings.writer import Change, SettingsWriter
 
 
 class ScopeChoice(str, Enum):
@@ -57,7 +57,7 @@ def _interactive() -> bool:
 
 
 def _writer(scope: ScopeChoice) -> SettingsWriter:
-    from ccwrap.settings_writer import SettingsWriter
+    from ccwrap.settings.writer import SettingsWriter
 
     return SettingsWriter(Services.from_os().ctx, scope.value)
 
@@ -76,7 +76,7 @@ def print_diff(diff: str) -> None:
 
 
 def _list_conflicts(conflicts: list[Conflict]) -> None:
-    from ccwrap.settings_view import shown
+    from ccwrap.claude.precedence import shown
 
     for conflict in conflicts:
         variable = conflict.slot[-1]
@@ -101,7 +101,7 @@ def apply(  # noqa: PLR0917 -- Typer maps parameters to options
     ),
 ) -> None:
     """Write a profile's env and apiKeyHelper into a Claude Code settings file."""
-    from ccwrap.settings_writer import check_plaintext_scope, desired_settings
+    from ccwrap.settings.writer import check_plaintext_scope, desired_settings
 
     services = Services.from_os()
     profile = services.store.get(name)
@@ -129,7 +129,7 @@ def use(name: str = NameArgument, dry_run: bool = DryRunOption, force: bool = Fo
 
 
 def _approve(preview: Change, force: bool) -> list[Conflict] | bool:
-    from ccwrap.settings_writer import SettingsConflict
+    from ccwrap.settings.writer import SettingsConflict
 
     if not preview.conflicts or force:
         return True
@@ -147,7 +147,7 @@ def _guard_local(writer: SettingsWriter, yes: bool, *, plaintext: bool) -> None:
     """settings.local.json is personal: make sure git will not pick it up."""
     if writer.scope != "local":
         return
-    from ccwrap.gitignore import add_to_gitignore, git_status
+    from ccwrap.settings.gitignore import add_to_gitignore, git_status
 
     status = git_status(writer.path)
     if not status.exposed or status.root is None:
@@ -248,7 +248,7 @@ def show(
     as_json: bool = JsonOption,
 ) -> None:
     """What Claude Code would use here: each variable's winning source and the shadowed ones."""
-    from ccwrap.settings_view import effective_view
+    from ccwrap.claude.precedence import effective_view
 
     view = effective_view(Services.from_os().ctx, settings)
     if as_json:

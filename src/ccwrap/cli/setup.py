@@ -1,4 +1,4 @@
-"""``ccwrap setup [NAME]``: the wizard (prompts here, logic in ``ccwrap.setup_flow``)."""
+"""``ccwrap setup [NAME]``: the wizard (prompts here, logic in ``ccwrap.profiles.wizard``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from ccwrap.cli.common import Services, complete_profile, info, stderr_console, 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from ccwrap.setup_flow import SetupResult
+    from ccwrap.profiles.wizard import SetupResult
 
 NAME = typer.Argument(
     None, help="Profile name (new: created; existing: edited).", autocompletion=complete_profile
@@ -59,7 +59,7 @@ def setup(  # noqa: PLR0917 - one parameter per option
 ) -> None:
     """Create or edit a profile: gateway, key (hidden), options; checks the gateway live."""
     # Imported here, not at the top: `ccwrap key` and `--version` load this module too.
-    from ccwrap.setup_flow import SetupRequest, SetupWizard
+    from ccwrap.profiles.wizard import SetupRequest, SetupWizard
 
     request = SetupRequest(
         name=name,
@@ -105,7 +105,7 @@ def read_key_stdin() -> str:
 
 
 def render(result: SetupResult) -> None:
-    from ccwrap.secrets import KeySource
+    from ccwrap.keys.sources import KeySource
 
     for note in result.notes:
         info(note)

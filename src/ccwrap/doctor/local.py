@@ -6,13 +6,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ccwrap import launch, urls
-from ccwrap.claude_env import API_KEY, AUTH_TOKEN, SECRET_VARIABLES
-from ccwrap.claude_settings import Resolution, SettingsFile
+from ccwrap.claude import binary, urls
+from ccwrap.claude.env import API_KEY, AUTH_TOKEN, SECRET_VARIABLES
+from ccwrap.claude.settings_files import Resolution, SettingsFile
+from ccwrap.context import Context
 from ccwrap.doctor.model import Check, ok, skip
 from ccwrap.errors import ClaudeNotFound
-from ccwrap.paths import Context
-from ccwrap.secrets import mask
+from ccwrap.keys.sources import mask
 
 # Gateway model discovery arrived in this client version (claude-code-facts.md).
 DISCOVERY_VERSION = (2, 1, 129)
@@ -20,7 +20,7 @@ DISCOVERY_VERSION = (2, 1, 129)
 
 # -- URL form ----------------------------------------------------------------------------------
 def _has_scheme(url: str) -> bool:
-    """http:// or https:// and a host (ccwrap.urls accepts any scheme://)."""
+    """http:// or https:// and a host (ccwrap.claude.urls accepts any scheme://)."""
     parts = urlsplit(url.strip())
     return urls.has_scheme(url) and parts.scheme.lower() in urls.SCHEMES and bool(parts.netloc)
 
@@ -143,7 +143,7 @@ def _shown(variable: str, value: str) -> str:
 def find_claude(ctx: Context) -> tuple[Path | None, str]:
     """The executable ``ccwrap run`` would start, or None and why not."""
     try:
-        return launch.find_claude(ctx), ""
+        return binary.find_claude(ctx), ""
     except ClaudeNotFound as exc:
         return None, exc.message
 
@@ -172,7 +172,7 @@ def claude_checks(
                 f"run {path} --version yourself",
             ),
         ]
-    parsed = launch.version_tuple(version)
+    parsed = binary.version_tuple(version)
     if discovery and parsed < DISCOVERY_VERSION:
         need = ".".join(map(str, DISCOVERY_VERSION))
         return [

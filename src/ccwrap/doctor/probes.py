@@ -29,7 +29,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
-from ccwrap import __version__, urls
+from ccwrap import __version__
+from ccwrap.claude import urls
 from ccwrap.doctor.classify import Verdict, classify, finding_for
 from ccwrap.doctor.model import Check, Finding, ok, skip
 

@@ -14,15 +14,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ccwrap import claude_settings
-from ccwrap.claude_env import API_KEY, AUTH_TOKEN, BASE_URL, CUSTOM_HEADERS, profile_env
-from ccwrap.claude_settings import Resolution, SettingsFile
+from ccwrap.claude import settings_files as claude_settings
+from ccwrap.claude.env import API_KEY, AUTH_TOKEN, BASE_URL, CUSTOM_HEADERS, profile_env
+from ccwrap.claude.settings_files import Resolution, SettingsFile
+from ccwrap.context import Context
 from ccwrap.doctor import local
 from ccwrap.doctor.model import Check, Report, ok, skip
 from ccwrap.errors import CcwrapError, UsageError
-from ccwrap.paths import Context
-from ccwrap.profiles import Profile, ProfileStore
-from ccwrap.secrets import SecretStore, mask
+from ccwrap.keys.sources import SecretStore, mask
+from ccwrap.profiles.store import Profile, ProfileStore
 
 if TYPE_CHECKING:
     import httpx
@@ -146,7 +146,7 @@ def _target_of(
 
 
 def _source(spec: str, name: str) -> str:
-    from ccwrap.secrets import KeySource
+    from ccwrap.keys.sources import KeySource
 
     return KeySource.parse(spec).describe(name)
 
@@ -305,8 +305,8 @@ def check_profile(
 ) -> Report:
     """Doctor's free probes of a profile that may not be saved yet (``ccwrap setup``), the key
     given in memory (secret headers come from ``secrets``). Only the probes: setup has checked
-    the URL's form already (ccwrap.urls), and settings files and the claude binary are about this
-    machine, not the gateway."""
+    the URL's form already (ccwrap.claude.urls), and settings files and the claude binary are
+    about this machine, not the gateway."""
     target = _target_of(profile, key, secrets, [])
     options = Options(timeout=timeout)
     checks = asyncio.run(_network(ctx, target, options, transport))
@@ -327,7 +327,7 @@ def _masked(report: Report, key: str | None) -> Report:
 
 
 async def _claude_checks(ctx: Context, target: Target) -> list[Check]:
-    from ccwrap.launch import claude_version
+    from ccwrap.claude.binary import claude_version
 
     path, why = local.find_claude(ctx)
     version = await asyncio.to_thread(claude_version, path) if path else None

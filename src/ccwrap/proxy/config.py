@@ -7,12 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ccwrap.claude_env import check_header
+from ccwrap.claude.env import check_header
 from ccwrap.errors import ConfigError
-from ccwrap.profiles import AuthMode, Profile
+from ccwrap.profiles.store import AuthMode, Profile
 
 if TYPE_CHECKING:
-    from ccwrap.secrets import SecretStore
+    from ccwrap.keys.sources import SecretStore
 
 TOKEN_PREFIX = "ccwrap-session-"  # noqa: S105 -- a prefix that says what the value is, not a secret
 CONNECT_TIMEOUT = 10.0

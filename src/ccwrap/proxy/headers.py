@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from ccwrap.profiles import AuthMode
+from ccwrap.profiles.store import AuthMode
 
 Headers = list[tuple[bytes, bytes]]
 

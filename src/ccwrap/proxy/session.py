@@ -15,12 +15,18 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from ccwrap.launch import LaunchPlan, prepare_launch, supervise, sweep_run_dir, write_settings_file
-from ccwrap.paths import Context, ensure_private_dir
-from ccwrap.profiles import Profile
+from ccwrap.context import Context, ensure_private_dir
+from ccwrap.keys.sources import KeySource, SecretStore
+from ccwrap.launch.process import (
+    LaunchPlan,
+    prepare_launch,
+    supervise,
+    sweep_run_dir,
+    write_settings_file,
+)
+from ccwrap.profiles.store import Profile
 from ccwrap.proxy.config import ProxyConfig, new_session_token
 from ccwrap.proxy.server import bind, start_background
-from ccwrap.secrets import KeySource, SecretStore
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost")
 LOG_NAME = "proxy.log"

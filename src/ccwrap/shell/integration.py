@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from ccwrap.claude_env import MANAGED_VARIABLES, credential_variable, profile_env
+from ccwrap.claude.env import MANAGED_VARIABLES, credential_variable, profile_env
+from ccwrap.context import Context, ensure_private_dir
 from ccwrap.errors import RcFileError, UsageError
 from ccwrap.fsutil import atomic_write
-from ccwrap.paths import Context, ensure_private_dir
-from ccwrap.profiles import Profile
+from ccwrap.profiles.store import Profile
 
 Shell = Literal["bash", "zsh", "fish", "powershell"]
 SHELLS: tuple[Shell, ...] = ("bash", "zsh", "fish", "powershell")

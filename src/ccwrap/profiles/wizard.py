@@ -14,14 +14,14 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
-from ccwrap import presets
-from ccwrap.claude_env import parse_header
+from ccwrap.claude.env import parse_header
+from ccwrap.claude.urls import normalize_base_url
 from ccwrap.errors import CcwrapError, ConfigError, InvalidURL, KeyStoreError, UsageError
-from ccwrap.presets import Preset
-from ccwrap.profile_ops import ProfileChanges, apply_changes
-from ccwrap.profiles import Profile, ProfileStore, validate_name
-from ccwrap.secrets import KeySource, SecretStore, default_key_file
-from ccwrap.urls import normalize_base_url
+from ccwrap.keys.sources import KeySource, SecretStore, default_key_file
+from ccwrap.profiles import presets
+from ccwrap.profiles.ops import ProfileChanges, apply_changes
+from ccwrap.profiles.presets import Preset
+from ccwrap.profiles.store import Profile, ProfileStore, validate_name
 
 if TYPE_CHECKING:
     from ccwrap.doctor.model import Status

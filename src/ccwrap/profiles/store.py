@@ -27,9 +27,9 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
+from ccwrap.context import ensure_private_dir
 from ccwrap.errors import ConfigError, ProfileNotFound
 from ccwrap.fsutil import atomic_write
-from ccwrap.paths import ensure_private_dir
 
 CONFIG_VERSION = 1
 AuthMode = Literal["bearer", "x-api-key", "none"]

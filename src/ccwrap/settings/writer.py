@@ -1,6 +1,6 @@
 """Writing Claude Code's settings files: only ccwrap's keys, safely, reversibly.
 
-Every write goes: read the bytes → plan the edit (:mod:`ccwrap.settings_edit`) → refuse
+Every write goes: read the bytes → plan the edit (:mod:`ccwrap.settings.ownership`) → refuse
 unapproved conflicts → back the file up → record ownership (before the file changes, so a crash
 never leaves ccwrap's keys unrecorded) → atomic replace, checking right before the rename that
 nobody changed the file since it was read. If somebody did, the whole thing starts over from their
@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ccwrap import settings_edit
-from ccwrap.claude_env import SECRET_VARIABLES, credential_variable, profile_env
-from ccwrap.claude_settings import parse_settings, scope_path
+from ccwrap.claude.env import SECRET_VARIABLES, credential_variable, profile_env
+from ccwrap.claude.settings_files import parse_settings, scope_path
+from ccwrap.context import Context, ensure_private_dir
 from ccwrap.errors import SettingsError
 from ccwrap.fsutil import (
     FileChanged,
@@ -36,10 +36,10 @@ from ccwrap.fsutil import (
 )
 
 # The same apiKeyHelper command ``ccwrap run`` hands to claude (one rule for both).
-from ccwrap.launch import key_helper_command
-from ccwrap.paths import Context, ensure_private_dir
-from ccwrap.profiles import Profile
-from ccwrap.settings_edit import HELPER, Conflict, Ownership, Slot
+from ccwrap.launch.process import key_helper_command
+from ccwrap.profiles.store import Profile
+from ccwrap.settings import ownership as settings_edit
+from ccwrap.settings.ownership import HELPER, Conflict, Ownership, Slot
 
 try:
     import fcntl

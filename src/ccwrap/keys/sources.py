@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from ccwrap.context import Context, ensure_private_dir
 from ccwrap.errors import ConfigError, KeyStoreError
 from ccwrap.fsutil import atomic_write
-from ccwrap.paths import Context, ensure_private_dir
 
 if TYPE_CHECKING:
-    from ccwrap.keyring_store import KeyringBackend, KeyringStore
+    from ccwrap.keys.keyring_store import KeyringBackend, KeyringStore
 
 SourceKind = Literal["keyring", "env", "cmd", "file"]
 COMMAND_TIMEOUT = 30.0
@@ -86,7 +86,7 @@ class SecretStore:
     @property
     def keyring(self) -> KeyringStore:
         if self._keyring is None:
-            from ccwrap.keyring_store import DEFAULT_TIMEOUT, KeyringStore
+            from ccwrap.keys.keyring_store import DEFAULT_TIMEOUT, KeyringStore
 
             timeout = self._timeout
             if timeout is None:

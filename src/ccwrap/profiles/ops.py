@@ -9,11 +9,18 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from ccwrap import claude_env
+from ccwrap.claude import env as claude_env
+from ccwrap.claude.urls import normalize_base_url
 from ccwrap.errors import ConfigError, KeyStoreError
-from ccwrap.profiles import AUTH_MODES, PROXY_MODES, Profile, ProfileStore, _load_toml, validate
-from ccwrap.secrets import KeySource, SecretStore, mask
-from ccwrap.urls import normalize_base_url
+from ccwrap.keys.sources import KeySource, SecretStore, mask
+from ccwrap.profiles.store import (
+    AUTH_MODES,
+    PROXY_MODES,
+    Profile,
+    ProfileStore,
+    _load_toml,
+    validate,
+)
 
 ExportFormat = Literal["toml", "json"]
 # A profile's extra env must not smuggle in what has its own field, or a secret.

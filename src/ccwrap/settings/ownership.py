@@ -3,7 +3,7 @@
 ccwrap owns *slots*: ``("env", VARIABLE)`` and ``("apiKeyHelper",)``. For each slot it records the
 value it wrote and the raw JSON text that was there before (``None``: nothing was), so that
 ``clear`` puts back exactly what ``apply`` replaced. Together with the inverse splices of
-:mod:`ccwrap.json_edit`, apply then clear gives the original bytes.
+:mod:`ccwrap.settings.json_splice`, apply then clear gives the original bytes.
 
 A slot is the user's when ccwrap did not write it, or when its value changed after ccwrap wrote
 it: changing or removing such a value is a :class:`Conflict`, which the caller must approve.
@@ -17,9 +17,9 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ccwrap import json_edit
-from ccwrap.claude_env import SECRET_VARIABLES
+from ccwrap.claude.env import SECRET_VARIABLES
 from ccwrap.errors import SettingsError
+from ccwrap.settings import json_splice as json_edit
 
 Slot = tuple[str, ...]
 ENV = "env"

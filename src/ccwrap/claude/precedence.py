@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ccwrap.claude_env import MANAGED_VARIABLES, SECRET_VARIABLES
-from ccwrap.claude_settings import (
+from ccwrap.claude.env import MANAGED_VARIABLES, SECRET_VARIABLES
+from ccwrap.claude.settings_files import (
     Origin,
     SettingsFile,
     discover,
@@ -20,8 +20,8 @@ from ccwrap.claude_settings import (
     effective_value,
     load_cli_settings,
 )
-from ccwrap.paths import Context
-from ccwrap.secrets import mask
+from ccwrap.context import Context
+from ccwrap.keys.sources import mask
 
 # Shell variables worth showing: the ones Claude Code (or its HTTP stack) reads.
 SHELL_PREFIXES = ("ANTHROPIC_", "CLAUDE_", "DISABLE_", "ENABLE_", "MAX_THINKING", "BASH_", "MCP_")

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 
 from ccwrap.errors import ConfigError
-from ccwrap.profiles import Profile
+from ccwrap.profiles.store import Profile
 
 BASE_URL = "ANTHROPIC_BASE_URL"
 AUTH_TOKEN = "ANTHROPIC_AUTH_TOKEN"  # noqa: S105 -- a variable name; sent as "authorization: Bearer …"

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ccwrap.context import Context
 from ccwrap.errors import SettingsError
-from ccwrap.paths import Context
 
 Scope = Literal["managed", "cli", "local", "project", "user"]
 FILE_SCOPES: tuple[Scope, ...] = ("managed", "local", "project", "user")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ccwrap.errors import ConfigError
-from ccwrap.profiles import AuthMode
+from ccwrap.profiles.store import AuthMode
 
 Source = Literal["vendor", "preset"]
 UNCONFIRMED = "unconfirmed: taken from other tools' preset lists, not from the vendor's own docs"

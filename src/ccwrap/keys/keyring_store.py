@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from ccwrap import secret_service
 from ccwrap.errors import KeyringLocked, KeyringTimeout, KeyringUnavailable, KeyStoreError
+from ccwrap.keys import secret_service
 
 SERVICE = "ccwrap"
 DEFAULT_TIMEOUT = 3.0

@@ -11,8 +11,8 @@ the command line, and the settings can travel inline. Measured with the real cli
 
 When the settings must hold a secret (a literal key such as the proxy's session token, a
 secret-looking variable in the profile's extra env, or the user's own ``--settings`` file whose
-content must not be copied into argv), ``inline`` is False and ``ccwrap.launch`` writes them to a
-0600 file instead.
+content must not be copied into argv), ``inline`` is False and ``ccwrap.launch.process`` writes
+them to a 0600 file instead.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ccwrap.claude_env import AUTH_TOKEN, MANAGED_VARIABLES, SECRET_VARIABLES, profile_env
-from ccwrap.claude_settings import SettingsFile, parse_settings, read_settings
+from ccwrap.claude.env import AUTH_TOKEN, MANAGED_VARIABLES, SECRET_VARIABLES, profile_env
+from ccwrap.claude.settings_files import SettingsFile, parse_settings, read_settings
 from ccwrap.errors import CcwrapError, KeyStoreError, SettingsError, UsageError
-from ccwrap.profiles import Profile
-from ccwrap.secrets import KeySource, mask
+from ccwrap.keys.sources import KeySource, mask
+from ccwrap.profiles.store import Profile
 
 # Variables that would send claude somewhere else, or with other names or headers, than the
 # profile says. When the profile does not set one but a settings file or the shell does, run sets

@@ -1,0 +1,3 @@
+"""Writing Claude Code's settings files: byte-exact JSON splices, ownership records, the
+transactional writer, .gitignore.
+"""

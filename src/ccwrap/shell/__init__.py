@@ -1,0 +1,1 @@
+"""Shell integration: quoting, env lines, aliases and rc blocks."""
