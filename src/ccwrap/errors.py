@@ -16,7 +16,8 @@ turns them into a message on stderr and an exit code.
     ├── RcFileError             a shell rc file cannot be read or written safely (shell.py)
     ├── ClaudeNotFound          no claude executable (exit 127, as a shell would)
     ├── GatewayError            the gateway could not be reached or answered wrongly
-    └── ProxyError              the loopback proxy cannot start
+    ├── ProxyError              the loopback proxy cannot start
+    └── LedgerError             the usage ledger (SQLite) cannot be opened or written
 """
 
 from __future__ import annotations
@@ -98,3 +99,7 @@ class GatewayError(CcwrapError):
 
 class ProxyError(CcwrapError):
     """The loopback proxy cannot start (port in use, …)."""
+
+
+class LedgerError(CcwrapError):
+    """The ledger database cannot be opened, is corrupt, or is newer than this ccwrap."""

@@ -1,0 +1,1 @@
+"""The embedded SQLite database in ccwrap's state folder: usage, launches, verify runs."""
