@@ -1,4 +1,4 @@
-"""Where scripts/test puts the real claude. The pinned version is the one claude-code-facts.md
+"""Where scripts/test puts the real claude. The pinned version is the one docs/client-facts.md
 measured; bump it here and in scripts/test together."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""--explain: every row of the error table in claude-code-facts.md, and what the client really
+"""--explain: every row of the error table in docs/client-facts.md, and what the client really
 printed (claude 2.1.197, captured by tests/test_doctor_claude.py), map to doctor's ids."""
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ def statuses(url: str) -> dict[str, str]:
             "https://gw.example.test/v1/chat/completions",
             {"url.scheme": "ok", "url.v1-suffix": "fail", "url.insecure": "ok"},
         ),
-        # a /v1 inside the path is right (gateways.md: Cloudflare, Merge)
+        # a /v1 inside the path is right (docs/gateways.md: Cloudflare, Merge)
         (
             "https://gateway.ai.cloudflare.com/v1/acc/gw/anthropic",
             {"url.scheme": "ok", "url.v1-suffix": "ok", "url.insecure": "ok"},

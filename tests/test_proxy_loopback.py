@@ -76,7 +76,7 @@ def proxied(gateway: TestGateway) -> Iterator[tuple[TestGateway, httpx.Client]]:
 @pytest.mark.parametrize("auth", ["bearer", "x-api-key"])
 def test_real_key_replaces_the_session_token(auth: str) -> None:
     with TestGateway(key=KEY, auth=auth) as gateway, running_proxy(gateway.url, auth=auth) as proxy:
-        # apiKeyHelper-style: the token in both headers (claude-code-facts.md).
+        # apiKeyHelper-style: the token in both headers (docs/client-facts.md).
         headers = {"authorization": f"Bearer {TOKEN}", "x-api-key": TOKEN}
         answer = httpx.post(
             f"{proxy.base_url}/v1/messages?beta=true", json=MESSAGE, headers=headers

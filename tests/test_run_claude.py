@@ -333,7 +333,7 @@ def test_without_the_empty_credentials_a_stale_export_would_win(
     real_claude: Path, claude_world: Callable[..., None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Why launch_plan sets both credential variables to "": the client prefers an exported
-    ANTHROPIC_AUTH_TOKEN to apiKeyHelper for ``authorization`` (claude-code-facts.md). Measured
+    ANTHROPIC_AUTH_TOKEN to apiKeyHelper for ``authorization`` (docs/client-facts.md). Measured
     here without ccwrap, so a client that changes this shows up by name."""
     claude_world(real_claude)
     monkeypatch.setenv("ANTHROPIC_AUTH_TOKEN", STALE_KEY)

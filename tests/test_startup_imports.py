@@ -1,4 +1,4 @@
-"""The hot paths import nothing heavy (design.md principle 5); speed: scripts/bench_startup.py."""
+"""The hot paths import nothing heavy (docs/design.md, principle 5); speed: scripts/bench."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from ccwrap.claude.urls import (
 from ccwrap.errors import InvalidURL
 
 KEPT = [
-    # Paths gateways really use (gateways.md): kept exactly.
+    # Paths gateways really use (docs/gateways.md): kept exactly.
     "https://api.aiohub.org",
     "http://localhost:8090/anthropic",
     "https://openrouter.ai/api",

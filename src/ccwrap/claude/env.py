@@ -53,7 +53,7 @@ def credential_variable(profile: Profile) -> str | None:
 def credential_env(profile: Profile, key: str | None) -> dict[str, str]:
     """Both credential variables: the profile's one holds ``key``, the other is "".
 
-    "" cancels a shell export of the same variable (claude-code-facts.md), so a stale
+    "" cancels a shell export of the same variable (docs/client-facts.md), so a stale
     ``ANTHROPIC_API_KEY`` cannot sneak in beside a bearer token. With ``key=None`` both are "" and
     the key must come from ``apiKeyHelper``.
     """

@@ -1,6 +1,6 @@
 """Reading Claude Code's settings files, and who wins for each variable.
 
-Precedence, highest first (claude-code-facts.md): managed → command-line ``--settings`` → local
+Precedence, highest first (docs/client-facts.md): managed → command-line ``--settings`` → local
 ``.claude/settings.local.json`` → project ``.claude/settings.json`` → user
 ``~/.claude/settings.json`` (or ``$CLAUDE_CONFIG_DIR/settings.json``) → the process environment.
 The write side (``settings apply``/``clear``/``restore``) is ``settings_writer.py``; the

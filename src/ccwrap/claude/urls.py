@@ -1,7 +1,7 @@
 """Validate and normalise a gateway's base URL (pure: no I/O, no network).
 
 Claude Code appends ``/v1/messages?beta=true`` to ``ANTHROPIC_BASE_URL`` as a plain string
-(claude-code-facts.md), so a base URL must be an origin plus, at most, a path prefix: no trailing
+(docs/client-facts.md), so a base URL must be an origin plus, at most, a path prefix: no trailing
 ``/v1`` (requests would go to ``/v1/v1/messages``), no query or fragment (they would swallow the
 appended path), no scheme-less host (the client cannot parse it). A ``/v1`` *inside* a path is
 fine: Cloudflare (``/v1/{account}/{gateway}/anthropic``) and Merge (``/v1/anthropic``) use one.

@@ -1,6 +1,6 @@
 """``--explain TEXT``: a message the client printed → the same findings doctor reports (pure).
 
-Every row of the error table in claude-code-facts.md is covered, with the misleading ones said
+Every row of the error table in docs/client-facts.md is covered, with the misleading ones said
 plainly: "There's an issue with the selected model" is what a 404 looks like to the client (most
 often a base URL ending in /v1), and "Not logged in · Please run /login" is also what a gateway
 refusing the key looks like.

@@ -26,7 +26,7 @@ LIVE_IDS = (
     "gateway.error",
     "beta.rejected",
 )
-# What claude 2.1.197 sends on a prompt (claude-code-facts.md, "headers on a prompt"; measured).
+# What claude 2.1.197 sends on a prompt (docs/client-facts.md, "headers on a prompt"; measured).
 CLIENT_BETAS = (
     "claude-code-20250219,context-1m-2025-08-07,interleaved-thinking-2025-05-14,"
     "thinking-token-count-2026-05-13,context-management-2025-06-27,"

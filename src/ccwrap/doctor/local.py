@@ -14,7 +14,7 @@ from ccwrap.doctor.model import Check, ok, skip
 from ccwrap.errors import ClaudeNotFound
 from ccwrap.keys.sources import mask
 
-# Gateway model discovery arrived in this client version (claude-code-facts.md).
+# Gateway model discovery arrived in this client version (docs/client-facts.md).
 DISCOVERY_VERSION = (2, 1, 129)
 
 
@@ -101,7 +101,7 @@ def override_check(
     """A settings file whose ``env`` beats what the user means ``claude`` to get.
 
     ``intended`` holds those variables (the profile's env, the --url, or the shell's exports);
-    ``what`` names where they come from. A file wins over the shell (claude-code-facts.md); over
+    ``what`` names where they come from. A file wins over the shell (docs/client-facts.md); over
     a profile only the managed file wins, since ``ccwrap run`` hands ``--settings`` to claude.
     """
     beaten: list[tuple[str, Resolution]] = []

@@ -1,4 +1,4 @@
-"""The result types of doctor and the stable finding ids (design.md "doctor's findings")."""
+"""The result types of doctor and the stable finding ids (docs/design.md "doctor's findings")."""
 
 from __future__ import annotations
 

@@ -55,7 +55,7 @@ GATEWAY_IDS = (
     "auth.mode",
 )
 MODEL_IDS = ("model.unavailable", "model.discovery")
-# The client keeps only these ids from /v1/models (claude-code-facts.md, model discovery).
+# The client keeps only these ids from /v1/models (docs/client-facts.md, model discovery).
 CLAUDE_PREFIXES = ("claude", "anthropic")
 
 
@@ -81,7 +81,7 @@ class ProbeTarget:
     def request_headers(self, mode: HeaderMode | None = None) -> dict[str, str]:
         return {
             "anthropic-version": ANTHROPIC_VERSION,
-            # Some gateways admit only the client's own user agent (gateways.md, kimi-coding).
+            # Some gateways admit only the client's own user agent (docs/gateways.md, kimi-coding).
             "user-agent": f"claude-cli/ccwrap-doctor-{__version__} (external, cli)",
             **self.headers,
             **self.auth_headers(mode),
@@ -297,7 +297,7 @@ async def probe(target: ProbeTarget, client: httpx.AsyncClient, timeout: float) 
     invalid_body = {"model": model, "max_tokens": 1}  # no "messages": invalid on purpose
     count_body = {"model": model, "messages": [{"role": "user", "content": "ping"}]}
     headers = target.request_headers()
-    # The client's own start-up HEAD carries no key (claude-code-facts.md).
+    # The client's own start-up HEAD carries no key (docs/client-facts.md).
     head_headers = {"user-agent": headers["user-agent"]}
     count: dict[str, Any] = {"headers": headers, "json": count_body, "timeout": timeout}
     invalid: dict[str, Any] = {"headers": headers, "json": invalid_body, "timeout": timeout}

@@ -3,7 +3,7 @@
 - ``--profile NAME``: that profile, as ``ccwrap run`` would hand it to claude;
 - ``--url URL``: that URL, the key from ``--key-stdin`` or the environment;
 - neither: what ``claude`` would use right now in this folder — the settings files (managed,
-  local, project, user) and the environment, by Claude Code's precedence (claude-code-facts.md).
+  local, project, user) and the environment, by Claude Code's precedence (docs/client-facts.md).
 """
 
 from __future__ import annotations
@@ -202,7 +202,7 @@ def _claude_target(
         )
     elif helper := _api_key_helper(files):
         key, check = _run_helper(secrets, helper)
-        mode = "both"  # the helper's output goes out as both headers (claude-code-facts.md)
+        mode = "both"  # the helper's output goes out as both headers (docs/client-facts.md)
         checks.append(check)
     elif not value.get(BASE_URL):
         checks.append(skip("key.missing", "no gateway set: claude uses its own login"))

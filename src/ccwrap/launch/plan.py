@@ -1,6 +1,6 @@
 """The plan of a launch (pure): what claude gets, decided without touching the world.
 
-How the profile wins (claude-code-facts.md, "Precedence"): a settings ``env`` block beats the
+How the profile wins (docs/client-facts.md, "Precedence"): a settings ``env`` block beats the
 process environment, and ``claude --settings`` beats every settings file except the managed one.
 So the profile's variables go into ``--settings``, and every credential variable there is "" so a
 stale export or settings file cannot slip a token past it. The key itself comes from
@@ -35,7 +35,7 @@ from ccwrap.profiles.store import Profile
 
 # Variables that would send claude somewhere else, or with other names or headers, than the
 # profile says. When the profile does not set one but a settings file or the shell does, run sets
-# it to "" (an empty value cancels it: claude-code-facts.md) so nothing stale reaches the gateway.
+# it to "" (an empty value cancels it: docs/client-facts.md) so nothing stale reaches the gateway.
 CLEARED_VARIABLES: tuple[str, ...] = (
     *MANAGED_VARIABLES,
     "ANTHROPIC_SMALL_FAST_MODEL",  # the deprecated name of the haiku tier
@@ -44,7 +44,7 @@ CLEARED_VARIABLES: tuple[str, ...] = (
     "CLAUDE_CODE_USE_VERTEX",
     "CLAUDE_CODE_USE_FOUNDRY",
 )
-# Without any credential the client stops at "Not logged in" (claude-code-facts.md), even for a
+# Without any credential the client stops at "Not logged in" (docs/client-facts.md), even for a
 # gateway that wants none: an ``auth = "none"`` profile gets this placeholder as its bearer token.
 NO_KEY_PLACEHOLDER = "ccwrap-no-key"
 _SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|CREDENTIAL)", re.IGNORECASE)

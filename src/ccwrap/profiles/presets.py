@@ -1,4 +1,4 @@
-"""Known gateways, as data: every row of ../shared/gateways.md (plus its China/cloud variants).
+"""Known gateways, as data: every row of docs/gateways.md (plus its China/cloud variants).
 
 ``source`` says where a row comes from: ``vendor`` (the gateway's own documentation) or ``preset``
 (other switchers' preset lists, not confirmed on the vendor's page); a preset row says so in its
@@ -19,7 +19,7 @@ Source = Literal["vendor", "preset"]
 UNCONFIRMED = "unconfirmed: taken from other tools' preset lists, not from the vendor's own docs"
 _TEMPLATE_FIELD = re.compile(r"\{([a-z_]+)\}")
 _TEMPLATE_VALUE = re.compile(r"^[A-Za-z0-9._-]+$")
-# Recommended where a gateway is slow to answer long prompts (gateways.md: zhipu, minimax).
+# Recommended where a gateway is slow to answer long prompts (docs/gateways.md: zhipu, minimax).
 LONG_TIMEOUT = {"API_TIMEOUT_MS": "3000000"}
 
 

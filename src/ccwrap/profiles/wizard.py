@@ -26,9 +26,9 @@ from ccwrap.profiles.store import Profile, ProfileStore, validate_name
 if TYPE_CHECKING:
     from ccwrap.doctor.model import Status
 
-# apiKeyHelper's contract (claude-code-facts.md): one printable-ASCII token, at most 16,384 chars.
+# apiKeyHelper's contract (docs/client-facts.md): one printable-ASCII token, at most 16,384 chars.
 MAX_KEY_LENGTH = 16_384
-# What a gateway that ignores the key gets (gateways.md: Ollama takes any value).
+# What a gateway that ignores the key gets (docs/gateways.md: Ollama takes any value).
 PLACEHOLDER_KEY = "ollama"
 CHECK_PASSED = (
     "the gateway answers; the path and the key were accepted (doctor's free probes spend nothing)"

@@ -1,4 +1,4 @@
-"""The loopback proxy between Claude Code and the profile's gateway (design.md, "The proxy").
+"""The loopback proxy between Claude Code and the profile's gateway (docs/design.md, "The proxy").
 
 Only :mod:`ccwrap.proxy.config` and :mod:`ccwrap.proxy.server` are light to import; the rest pulls
 in httpx, starlette and uvicorn and is imported only once a proxy is really started.

@@ -164,7 +164,7 @@ class Forwarder:
             )
             return
         if not credentials and route.path == "/":
-            # Claude Code's start-up HEAD / carries no credential (claude-code-facts.md): answer
+            # Claude Code's start-up HEAD / carries no credential (docs/client-facts.md): answer
             # it here rather than forwarding an unauthenticated request.
             await reply_empty(send, ex)
             return

@@ -3,7 +3,7 @@
 Rules map the name Claude Code sends (exact, or a glob such as ``claude-*-haiku-*``) to the name the
 gateway serves. Exact rules win over globs; globs are tried in the profile's order. Claude Code's
 model picker keeps only ids starting with ``claude`` or ``anthropic`` from ``/v1/models``
-(claude-code-facts.md), so that listing shows the exact rules' names for the models they reach.
+(docs/client-facts.md), so that listing shows the exact rules' names for the models they reach.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Which requests the proxy forwards, and where (pure; design.md "The proxy").
+"""Which requests the proxy forwards, and where (pure; docs/design.md "The proxy").
 
 The proxy is not an open relay: the upstream URL is always the profile's base URL plus one of four
 fixed paths, matched against the *raw* request path (so ``//other-host/…``, ``/v1%2Fmessages`` and
@@ -51,7 +51,7 @@ def token_matches(presented: Iterable[bytes], token: bytes) -> bool:
     """Every credential header the client sent must carry the session token (constant time).
 
     Claude Code sends ``authorization: Bearer <token>`` (or ``x-api-key`` for an API-key setup,
-    both with apiKeyHelper: claude-code-facts.md), so either form is accepted, and any other value
+    both with apiKeyHelper: docs/client-facts.md), so either form is accepted, and any other value
     in either of them refuses the request.
     """
     seen = False

@@ -1,6 +1,6 @@
 """``ccwrap run --proxy``: claude behind a proxy that lives exactly as long as claude does.
 
-Order matters (design.md, "The proxy"): the real key is read first (a missing key fails before
+Order matters (docs/design.md, "The proxy"): the real key is read first (a missing key fails before
 anything starts); the socket listens before claude starts, so claude's first request waits in the
 backlog instead of being refused while uvicorn is still importing; claude is supervised (Ctrl-C is
 claude's); the proxy stops only after claude has exited; the settings file is removed on every exit
