@@ -101,7 +101,7 @@ def _relevant(variable: str, from_file: bool) -> bool:
 
 def effective_view(ctx: Context, cli_settings: str | None = None) -> EffectiveView:
     files = discover(ctx)
-    cli = load_cli_settings(ctx, cli_settings) if cli_settings else None
+    cli = load_cli_settings(ctx.cwd, cli_settings) if cli_settings else None
     all_files = [*files, *([cli] if cli else [])]
     resolutions = effective_env(ctx, files, cli)
     variables = []
