@@ -28,11 +28,11 @@ def _version(value: bool) -> None:
 
 
 def build_app() -> typer.Typer:
-    import typer  # lazily: the hot paths (cli.hot) never import it
+    import typer  # lazily: the fast route (cli.fast_route) never imports it
 
-    from ccwrap.cli import fastpath
+    from ccwrap.cli import typer_patches
 
-    fastpath.install()  # neither pydantic nor rich on the hot paths (completion, run, key)
+    typer_patches.install()  # neither pydantic nor rich on the hot paths (completion, run, key)
     app = typer.Typer(
         name="ccwrap",
         help="Point Claude Code at any Anthropic-compatible gateway.",
@@ -67,9 +67,9 @@ def report(exc: CcwrapError) -> None:
 def main(argv: list[str] | None = None) -> NoReturn:
     debug = os.environ.get("CCWRAP_DEBUG") == "1"
     try:
-        from ccwrap.cli import hot
+        from ccwrap.cli import fast_route
 
-        command = hot.parse(sys.argv[1:] if argv is None else argv)
+        command = fast_route.dispatch(sys.argv[1:] if argv is None else argv, os.environ)
         if command is not None:
             sys.exit(command())
         build_app()(args=argv, prog_name="ccwrap")
