@@ -17,8 +17,8 @@ import keyring
 import pytest
 from keyring.backends import fail
 
-from tests.gateway import TestGateway
-from tests.keyrings import MemoryKeyring
+from tests.support.gateway import TestGateway
+from tests.support.keyrings import MemoryKeyring
 
 REPO = Path(__file__).resolve().parent.parent
 SCRUBBED_PREFIXES = ("ANTHROPIC_", "CLAUDE_", "CCWRAP_", "ENABLE_PROMPT_CACHING", "API_TIMEOUT")
@@ -99,10 +99,10 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 def file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A keyring shared with subprocesses (``python -m ccwrap``) through a file."""
     path = tmp_path / "test-keyring.json"
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.keyrings.FileKeyring")
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.support.keyrings.FileKeyring")
     monkeypatch.setenv("CCWRAP_TEST_KEYRING_FILE", str(path))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
-    from tests.keyrings import FileKeyring
+    from tests.support.keyrings import FileKeyring
 
     keyring.set_keyring(FileKeyring())
     return path
@@ -143,7 +143,7 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
 
 def claude_binary() -> Path | None:
     """The pinned real claude that scripts/test installs into .cache/."""
-    from tests.claude_pin import pinned_claude
+    from tests.support.claude_pin import pinned_claude
 
     return pinned_claude()
 

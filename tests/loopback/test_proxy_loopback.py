@@ -21,8 +21,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from tests.conftest import require
-from tests.gateway import RecordedRequest, TestGateway, sse
-from tests.proxy_support import (
+from tests.support.gateway import RecordedRequest, TestGateway, sse
+from tests.support.proxy_support import (
     KEY,
     TOKEN,
     RawUpstream,

@@ -11,7 +11,7 @@ import pytest
 from ccwrap.errors import KeyringLocked, KeyringTimeout, KeyringUnavailable, KeyStoreError
 from ccwrap.keys import secret_service
 from ccwrap.keys.keyring_store import KeyringStore
-from tests.keyrings import MemoryKeyring
+from tests.support.keyrings import MemoryKeyring
 
 
 class Hanging(MemoryKeyring):

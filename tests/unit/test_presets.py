@@ -9,7 +9,7 @@ from ccwrap.claude.urls import normalize_base_url
 from ccwrap.errors import ConfigError
 from ccwrap.profiles import presets
 
-GATEWAYS_MD = Path(__file__).resolve().parent.parent / "docs" / "gateways.md"
+GATEWAYS_MD = Path(__file__).resolve().parents[2] / "docs" / "gateways.md"
 
 
 def test_every_preset_url_is_already_normal() -> None:
@@ -62,7 +62,7 @@ def test_unknown_preset_lists_the_known_ones() -> None:
 
 
 def test_readme_presets_table_is_current() -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert presets.markdown_table() in readme, (
         "regenerate: python -c 'from ccwrap.profiles.presets import markdown_table; "
         "print(markdown_table())'"

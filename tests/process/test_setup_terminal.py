@@ -12,7 +12,7 @@ import pytest
 
 from ccwrap.context import Context
 from tests.conftest import require
-from tests.gateway import TestGateway
+from tests.support.gateway import TestGateway
 
 pexpect = pytest.importorskip("pexpect")
 pytestmark = pytest.mark.subprocess

@@ -24,7 +24,7 @@ from ccwrap.profiles.wizard import (
     SetupWizard,
     check_secret,
 )
-from tests.keyrings import MemoryKeyring
+from tests.support.keyrings import MemoryKeyring
 
 KEY = "sk-wizard-secret-0123456789"
 

@@ -30,7 +30,7 @@ class MemoryKeyring(KeyringBackend):
 
 class FileKeyring(KeyringBackend):
     """For subprocess tests: a JSON file named by $CCWRAP_TEST_KEYRING_FILE (select it with
-    PYTHON_KEYRING_BACKEND=tests.keyrings.FileKeyring and the repo root on PYTHONPATH)."""
+    PYTHON_KEYRING_BACKEND=tests.support.keyrings.FileKeyring and the repo root on PYTHONPATH)."""
 
     priority = 1  # type: ignore[assignment]
 

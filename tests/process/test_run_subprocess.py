@@ -15,7 +15,7 @@ import pytest
 
 from ccwrap.context import Context
 from ccwrap.profiles.store import Profile, ProfileStore
-from tests import standin_claude
+from tests.support import standin_claude
 
 pytestmark = [
     pytest.mark.subprocess,

@@ -11,7 +11,7 @@ import pytest
 
 from ccwrap.context import Context
 from tests.conftest import CliRunner
-from tests.keyrings import MemoryKeyring
+from tests.support.keyrings import MemoryKeyring
 
 try:
     import tomllib

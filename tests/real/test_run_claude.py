@@ -34,9 +34,9 @@ import pytest
 
 from ccwrap.context import Context
 from ccwrap.profiles.store import Profile, ProfileStore
-from tests.claude_pin import PINNED_VERSION, latest_claude
+from tests.support.claude_pin import PINNED_VERSION, latest_claude
 from tests.conftest import require
-from tests.gateway import RecordedRequest, TestGateway
+from tests.support.gateway import RecordedRequest, TestGateway
 
 KEY = "sk-profile-key-0123456789"
 STALE_KEY = "sk-stale-key-9876543210"

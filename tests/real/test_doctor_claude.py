@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from ccwrap.doctor.explain import explain
-from tests import doctor_modes
+from tests.support import doctor_modes
 from tests.conftest import CliRunner
-from tests.gateway import TestGateway
+from tests.support.gateway import TestGateway
 
 pytestmark = [pytest.mark.claude, pytest.mark.gateway]
 

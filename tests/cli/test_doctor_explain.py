@@ -1,5 +1,5 @@
 """--explain: every row of the error table in docs/client-facts.md, and what the client really
-printed (claude 2.1.197, captured by tests/test_doctor_claude.py), map to doctor's ids."""
+printed (claude 2.1.197, captured by tests/real/test_doctor_claude.py), map to doctor's ids."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ ROWS = [
     ("API Error: Unable to connect to API (ConnectionTimeout)", "net.timeout"),
     ("API Error: Unable to connect to API (SELF_SIGNED_CERT_IN_CHAIN)", "net.tls"),
     ("API returned an empty or malformed response (HTTP 200)", "gateway.html"),
-    # measured with claude 2.1.197 (tests/test_doctor_claude.py)
+    # measured with claude 2.1.197 (tests/real/test_doctor_claude.py)
     (
         "API Error: Unable to connect to API: SSL certificate verification failed. Check your "
         "proxy or corporate SSL certificates",

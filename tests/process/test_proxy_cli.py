@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.gateway import TestGateway
-from tests.proxy_support import KEY
+from tests.support.gateway import TestGateway
+from tests.support.proxy_support import KEY
 
 MESSAGE = {
     "model": "claude-sonnet-4-5",

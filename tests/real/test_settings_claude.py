@@ -14,7 +14,7 @@ from ccwrap.context import Context
 from ccwrap.keys.sources import SecretStore
 from ccwrap.profiles.store import Profile, ProfileStore
 from tests.conftest import CliRunner
-from tests.gateway import TestGateway
+from tests.support.gateway import TestGateway
 
 KEY = "sk-gw-settings-0123456789abcdef"
 

@@ -1,5 +1,5 @@
 """Test-gateway modes for doctor: one misbehaviour per finding, registered into
-``tests.gateway.MODES`` on import, plus a TLS gateway and two unreachable endpoints."""
+``tests.support.gateway.MODES`` on import, plus a TLS gateway and two unreachable endpoints."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import uvicorn
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 
-from tests.gateway import (
+from tests.support.gateway import (
     MODES,
     ModeHandler,
     RecordedRequest,

@@ -15,7 +15,7 @@ import pytest
 from ccwrap.context import Context
 from ccwrap.profiles.store import Profile, ProfileStore
 from tests.conftest import CliRunner
-from tests.gateway import TestGateway
+from tests.support.gateway import TestGateway
 
 KEY = "sk-real-key-never-in-claude-0123456789"
 

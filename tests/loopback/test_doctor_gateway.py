@@ -13,10 +13,10 @@ import pytest
 
 from ccwrap.context import Context
 from ccwrap.profiles.store import Profile, ProfileStore
-from tests import doctor_modes
+from tests.support import doctor_modes
 from tests.conftest import CliResult, CliRunner
-from tests.gateway import TestGateway
-from tests.keyrings import MemoryKeyring
+from tests.support.gateway import TestGateway
+from tests.support.keyrings import MemoryKeyring
 
 pytestmark = pytest.mark.gateway
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 PINNED_VERSION = "2.1.197"
-CACHE = Path(__file__).resolve().parent.parent / ".cache"
+CACHE = Path(__file__).resolve().parents[2] / ".cache"
 
 
 def pinned_claude(version: str = PINNED_VERSION) -> Path | None:

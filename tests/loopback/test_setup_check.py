@@ -8,9 +8,9 @@ import pytest
 from ccwrap.context import Context
 from ccwrap.profiles.store import Profile, ProfileStore
 from tests.conftest import CliRunner
-from tests.doctor_modes import refused_url
-from tests.gateway import TestGateway
-from tests.keyrings import MemoryKeyring
+from tests.support.doctor_modes import refused_url
+from tests.support.gateway import TestGateway
+from tests.support.keyrings import MemoryKeyring
 
 pytestmark = pytest.mark.gateway
 KEY = "sk-check-0123456789"

@@ -4,7 +4,7 @@ import httpx
 
 from ccwrap import __version__
 from tests.conftest import CliRunner
-from tests.gateway import TestGateway
+from tests.support.gateway import TestGateway
 
 
 def test_version(cli: CliRunner) -> None:
