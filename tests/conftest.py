@@ -19,6 +19,7 @@ from keyring.backends import fail
 
 from tests.support.gateway import TestGateway
 from tests.support.keyrings import MemoryKeyring
+from tests.support.tiers import TIERS, tier_of, tier_problem
 
 REPO = Path(__file__).resolve().parent.parent
 SCRUBBED_PREFIXES = ("ANTHROPIC_", "CLAUDE_", "CCWRAP_", "ENABLE_PROMPT_CACHING", "API_TIMEOUT")
@@ -54,6 +55,26 @@ _restore_sigint()
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The folder is the tier: add its markers, refuse a test whose own markers disagree."""
+    problems: set[str] = set()
+    for item in items:
+        parts = item.path.resolve().relative_to(TESTS).parts
+        problem = tier_problem(parts, (mark.name for mark in item.iter_markers()))
+        if problem:
+            problems.add(problem)
+            continue
+        tier = tier_of(parts)
+        assert tier is not None
+        for name in TIERS[tier]:
+            item.add_marker(name)
+    if problems:
+        raise pytest.UsageError("tests in the wrong tier:\n  " + "\n  ".join(sorted(problems)))
 
 
 def require(available: bool, reason: str) -> None:

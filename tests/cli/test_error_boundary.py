@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from ccwrap.errors import ConfigError, ExitCode
@@ -61,33 +57,6 @@ def test_debug_shows_the_traceback(cli: CliRunner, monkeypatch: pytest.MonkeyPat
     assert result.exit_code == ExitCode.CONFIG
     assert "Traceback" in result.stderr
     assert result.stderr.endswith("ccwrap: error: configured wrong\n")
-
-
-@pytest.mark.subprocess
-def test_a_real_process_prints_no_traceback_unless_debug(tmp_path: object) -> None:
-    bad_config = os.path.join(os.environ["CCWRAP_HOME"], "config.toml")
-    os.makedirs(os.path.dirname(bad_config), exist_ok=True)
-    with open(bad_config, "w") as handle:
-        handle.write("version = 1\n[profiles.work\n")
-    plain = subprocess.run(
-        [sys.executable, "-m", "ccwrap", "profile", "list"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert plain.returncode == ExitCode.CONFIG
-    assert plain.stderr.startswith("ccwrap: error: ")
-    assert "not valid TOML" in plain.stderr
-    assert "Traceback" not in plain.stderr
-    debug = subprocess.run(
-        [sys.executable, "-m", "ccwrap", "profile", "list"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "CCWRAP_DEBUG": "1"},
-    )
-    assert debug.returncode == ExitCode.CONFIG
-    assert "Traceback" in debug.stderr
 
 
 def test_usage_errors_from_typer_exit_2(cli: CliRunner) -> None:

@@ -386,7 +386,6 @@ def test_a_write_that_never_landed_is_rolled_back_from_the_record(
     assert SettingsWriter(ctx, "user").state().ownership.empty
 
 
-@pytest.mark.subprocess
 def test_another_process_writing_in_place_during_apply_is_not_lost(ctx: Context) -> None:
     """Like Node's writeFileSync (what an editor or claude itself may do): truncate and write the
     same file from another process between ccwrap's read and its rename."""

@@ -13,12 +13,10 @@ import pytest
 
 from ccwrap.context import Context
 from ccwrap.profiles.store import Profile, ProfileStore
-from tests.support import doctor_modes
 from tests.conftest import CliResult, CliRunner
+from tests.support import doctor_modes
 from tests.support.gateway import TestGateway
 from tests.support.keyrings import MemoryKeyring
-
-pytestmark = pytest.mark.gateway
 
 KEY = "sk-test-0123456789abcdef"
 
@@ -545,25 +543,3 @@ def test_no_gateway_configured_is_not_a_failure(cli: CliRunner) -> None:
     assert checks["key.missing"]["status"] == "skip"
     assert checks["gateway.path"]["detail"].startswith("no ANTHROPIC_BASE_URL")
     assert json.loads(result.stdout)["base_url"] is None
-
-
-@pytest.mark.subprocess
-def test_key_stdin_at_a_terminal_is_a_hidden_prompt(tmp_path: Path) -> None:
-    import sys
-
-    import pexpect
-
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "ccwrap", "doctor", "--url", "https://gw.example.test", "--key-stdin", "--offline"],
-        env=dict(os.environ),
-        encoding="utf-8",
-        timeout=30,
-    )
-    child.expect("Key: ")
-    child.sendline(KEY)
-    child.expect(pexpect.EOF)
-    output = child.before or ""
-    child.close()
-    assert KEY not in output  # not echoed, and masked in the table
-    assert "sk-…cdef from standard input" in output

@@ -35,7 +35,6 @@ from tests.support.proxy_support import (
     wait_until,
 )
 
-pytestmark = pytest.mark.gateway
 SSE = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
 SSE_CHUNKED_HEAD = SSE + b"transfer-encoding: chunked\r\n\r\n"
 SSE_SIZED_HEAD = SSE + b"content-length: 100000\r\n\r\n"

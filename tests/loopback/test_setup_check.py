@@ -12,7 +12,6 @@ from tests.support.doctor_modes import refused_url
 from tests.support.gateway import TestGateway
 from tests.support.keyrings import MemoryKeyring
 
-pytestmark = pytest.mark.gateway
 KEY = "sk-check-0123456789"
 PASSED = "✓ the gateway answers; the path and the key were accepted"
 

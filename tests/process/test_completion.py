@@ -43,7 +43,6 @@ def two_profiles() -> None:
     store.save(Profile(name="home", base_url="https://h.example"))
 
 
-@pytest.mark.subprocess
 @pytest.mark.usefixtures("two_profiles")
 def test_completing_a_profile_imports_neither_pydantic_nor_rich() -> None:
     out, heavy = complete(
@@ -53,7 +52,6 @@ def test_completing_a_profile_imports_neither_pydantic_nor_rich() -> None:
     assert heavy == ""
 
 
-@pytest.mark.subprocess
 @pytest.mark.parametrize("shell", ["zsh", "fish", "powershell"])
 def test_completing_commands_with_help_imports_neither(shell: str) -> None:
     out, heavy = complete(
@@ -67,7 +65,6 @@ def test_completing_commands_with_help_imports_neither(shell: str) -> None:
     assert heavy == ""
 
 
-@pytest.mark.subprocess
 def test_committed_completion_scripts_match_the_app() -> None:
     done = subprocess.run(
         [str(REPO / "scripts" / "completions"), "--check"],

@@ -30,8 +30,6 @@ def write_profile(url: str, auth: str = "bearer") -> None:
     )
 
 
-@pytest.mark.subprocess
-@pytest.mark.gateway
 def test_ccwrap_proxy_prints_exports_serves_and_stops_on_ctrl_c(
     gateway: TestGateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -17,10 +17,7 @@ from ccwrap.context import Context
 from ccwrap.profiles.store import Profile, ProfileStore
 from tests.support import standin_claude
 
-pytestmark = [
-    pytest.mark.subprocess,
-    pytest.mark.skipif(os.name != "posix", reason="exec and signals are POSIX"),
-]
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="exec and signals are POSIX")
 # Nothing of the proxy, the keyring or the full CLI: the hot route (cli.hot) keeps Typer, and with
 # it click and pydantic, off `ccwrap run`.
 HEAVY = ("httpx", "starlette", "uvicorn", "keyring", "secretstorage", "rich", "tomlkit",

@@ -40,7 +40,6 @@ def test_env_that_is_not_an_object_is_refused_naming_the_file(cli: CliRunner) ->
     assert path.read_text() == '{"env": "oops"}'
 
 
-@pytest.mark.subprocess
 def test_in_a_terminal_ccwrap_asks_before_overwriting() -> None:
     pexpect = pytest.importorskip("pexpect")
     ctx = Context.from_os()
@@ -66,7 +65,6 @@ def test_in_a_terminal_ccwrap_asks_before_overwriting() -> None:
     assert json.loads(path.read_text())["env"]["ANTHROPIC_BASE_URL"] == "https://new.example"
 
 
-@pytest.mark.subprocess
 def test_in_a_terminal_local_scope_offers_gitignore() -> None:
     pexpect = pytest.importorskip("pexpect")
     if not have("git"):

@@ -15,7 +15,6 @@ from tests.conftest import require
 from tests.support.gateway import TestGateway
 
 pexpect = pytest.importorskip("pexpect")
-pytestmark = pytest.mark.subprocess
 KEY = "sk-typed-in-terminal-0123456789"
 TIMEOUT = 30
 

@@ -6,11 +6,8 @@ import json
 import subprocess
 import sys
 
-import pytest
-
 from tests.conftest import CliRunner
 
-pytestmark = pytest.mark.subprocess
 HEAVY = (
     "typer",
     "click",

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from ccwrap.doctor.explain import explain
-from tests.support import doctor_modes
 from tests.conftest import CliRunner
+from tests.support import doctor_modes
 from tests.support.gateway import TestGateway
 
-pytestmark = [pytest.mark.claude, pytest.mark.gateway]
+pytestmark = pytest.mark.claude
 
 KEY = "sk-test-0123456789abcdef"
 

@@ -34,8 +34,8 @@ import pytest
 
 from ccwrap.context import Context
 from ccwrap.profiles.store import Profile, ProfileStore
-from tests.support.claude_pin import PINNED_VERSION, latest_claude
 from tests.conftest import require
+from tests.support.claude_pin import PINNED_VERSION, latest_claude
 from tests.support.gateway import RecordedRequest, TestGateway
 
 KEY = "sk-profile-key-0123456789"

@@ -39,7 +39,6 @@ def run_claude(claude: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.claude
-@pytest.mark.gateway
 @pytest.mark.parametrize("auth", ["bearer", "x-api-key"])
 def test_plain_claude_uses_the_applied_settings_and_the_key_helper(
     real_claude: Path, file_keyring: Path, cli: CliRunner, auth: str
