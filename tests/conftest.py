@@ -15,6 +15,7 @@ from pathlib import Path
 
 import keyring
 import pytest
+from hypothesis import settings
 from keyring.backends import fail
 
 from tests.support.gateway import TestGateway
@@ -56,6 +57,13 @@ _restore_sigint()
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
+
+# Hypothesis: under CI no per-example deadline (a shared runner stalls) and no example database; a
+# test that sets its own max_examples keeps it (the settings round trip spreads its 5,000 over
+# several tests so none nears the 120 s timeout). Locally, fewer examples for the default.
+settings.register_profile("ci", deadline=None, max_examples=200, database=None, print_blob=True)
+settings.register_profile("dev", max_examples=50)
+settings.load_profile("ci" if in_ci() else "dev")
 
 TESTS = Path(__file__).resolve().parent
 
