@@ -13,10 +13,10 @@ from ccwrap.context import Context
 from tests.conftest import CliRunner
 from tests.support.keyrings import MemoryKeyring
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ImportError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # Python 3.10
+    import tomli as tomllib
 
 KEY = "sk-cli-secret-0123456789abcdef"
 

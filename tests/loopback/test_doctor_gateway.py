@@ -235,7 +235,9 @@ def test_auth_mode_for_a_profile(
     assert result.exit_code == 0, problems(checks)
 
 
-def test_auth_mode_to_bearer_for_a_url(cli: CliRunner, gateway: TestGateway, monkeypatch) -> None:
+def test_auth_mode_to_bearer_for_a_url(
+    cli: CliRunner, gateway: TestGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
     gateway.key, gateway.auth = KEY, "bearer"
     _, checks = run(cli, "--url", gateway.url, key=None)

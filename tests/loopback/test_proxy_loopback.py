@@ -327,7 +327,7 @@ def test_without_rules_the_body_is_not_touched(proxied: tuple[TestGateway, httpx
 
 # -- streaming -------------------------------------------------------------------------------------
 def stream_arrivals(url: str, headers: dict[str, str]) -> list[float]:
-    arrivals = []
+    arrivals: list[float] = []
     with httpx.stream("POST", url, json=MESSAGE, headers=headers, timeout=30) as answer:
         start = time.monotonic()
         for chunk in answer.iter_raw():

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ KEY = "sk-typed-in-terminal-0123456789"
 TIMEOUT = 30
 
 
-def spawn(*args: str) -> tuple[object, io.StringIO]:
+def spawn(*args: str) -> tuple[Any, io.StringIO]:
     require(sys.platform != "win32", "pexpect needs a POSIX pty")
     env = {**os.environ, "NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "200"}
     transcript = io.StringIO()
@@ -44,7 +45,7 @@ def saved_profiles() -> dict[str, object]:
     path = Context.from_os().paths.config_file
     if not path.exists():
         return {}
-    import tomllib
+    import tomllib  # type: ignore[import-not-found,unused-ignore]  # 3.11+, run on 3.11+ only
 
     return dict(tomllib.loads(path.read_text()).get("profiles", {}))
 

@@ -100,7 +100,7 @@ def profiles(monkeypatch: pytest.MonkeyPatch) -> ProfileStore:
 @pytest.fixture
 def standin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ccwrap_on_path: Path) -> Path:
     """The real ``ccwrap run`` launching a stand-in claude that records its argv."""
-    from tests import standin_claude
+    from tests.support import standin_claude
 
     monkeypatch.setenv("CCWRAP_CLAUDE", str(standin_claude.install(tmp_path)))
     record = tmp_path / "record.json"
@@ -294,7 +294,7 @@ def test_commands_complete(shell: str, ccwrap_on_path: Path) -> None:
 
 # --- quoting, checked by the shells themselves ------------------------------------------------
 
-env_value = st.text(st.characters(blacklist_characters="\0", blacklist_categories=("Cs",)))
+env_value = st.text(st.characters(blacklist_characters="\0", codec="utf-8"))
 
 
 @pytest.mark.parametrize("shell", SHELL_NAMES)

@@ -262,7 +262,8 @@ def tls_gateway(folder: Path) -> Iterator[tuple[TLSGateway, Path]]:
     cert.cert_chain_pems[0].write_to_path(str(certfile))
     cert.private_key_pem.write_to_path(str(keyfile))
     ca.cert_pem.write_to_path(str(cafile))
-    with TLSGateway(certfile=str(certfile), keyfile=str(keyfile)) as server:
+    server = TLSGateway(certfile=str(certfile), keyfile=str(keyfile))
+    with server:
         yield server, cafile
 
 

@@ -14,7 +14,7 @@ from keyring.errors import PasswordDeleteError
 class MemoryKeyring(KeyringBackend):
     """In-process store; the autouse fixture empties it between tests."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
     store: ClassVar[dict[tuple[str, str], str]] = {}
 
     def get_password(self, service: str, username: str) -> str | None:
@@ -32,7 +32,7 @@ class FileKeyring(KeyringBackend):
     """For subprocess tests: a JSON file named by $CCWRAP_TEST_KEYRING_FILE (select it with
     PYTHON_KEYRING_BACKEND=tests.support.keyrings.FileKeyring and the repo root on PYTHONPATH)."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     @property
     def path(self) -> Path:

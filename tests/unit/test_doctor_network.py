@@ -9,6 +9,7 @@ import errno
 import itertools
 import socket
 import ssl
+from typing import Any
 
 import httpcore
 import httpx
@@ -59,9 +60,11 @@ def test_refused_through_anyio_wrapper() -> None:
 
 
 def test_refused_inside_an_exception_group() -> None:
-    group_type = getattr(builtins, "BaseExceptionGroup", None)
+    group_type: Any = getattr(builtins, "BaseExceptionGroup", None)
     if group_type is None:  # Python 3.10: anyio's backport
-        from exceptiongroup import BaseExceptionGroup as group_type
+        import exceptiongroup  # type: ignore[import-not-found,unused-ignore]
+
+        group_type = exceptiongroup.BaseExceptionGroup
     group = group_type("connect", [ConnectionRefusedError(errno.ECONNREFUSED, "refused")])
     assert network_finding(httpx_connect(group), URL, 10).id == "net.refused"
 

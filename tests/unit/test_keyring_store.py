@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from pathlib import Path
 
@@ -88,7 +89,7 @@ def test_direct_read_only_when_keyring_would_pick_the_secret_service(
     expected: bool,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(secret_service.sys, "platform", "linux")
+    monkeypatch.setattr(sys, "platform", "linux")
     if config_file:
         path = tmp_path / ".config" / "python_keyring" / "keyringrc.cfg"
         path.parent.mkdir(parents=True)
@@ -99,7 +100,7 @@ def test_direct_read_only_when_keyring_would_pick_the_secret_service(
 def test_direct_read_is_never_used_on_other_platforms(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(secret_service.sys, "platform", "darwin")
+    monkeypatch.setattr(sys, "platform", "darwin")
     assert not secret_service.usable({"DBUS_SESSION_BUS_ADDRESS": "x"}, tmp_path)
 
 

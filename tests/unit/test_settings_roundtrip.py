@@ -21,9 +21,7 @@ ROUND_TRIPS = 5000 if in_ci() else 1000
 SHARES = 5
 WHITESPACE = ["", " ", "  ", "\n", "\n  ", "\t", "\r\n", " \n\t "]
 
-text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12
-)
+text = st.text(alphabet=st.characters(codec="utf-8", blacklist_characters="\x00"), max_size=12)
 scalars = (
     st.none()
     | st.booleans()

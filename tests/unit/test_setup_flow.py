@@ -363,7 +363,12 @@ def test_auth_none_stores_no_key(store: ProfileStore, secrets: SecretStore) -> N
 def test_env_key_source_stores_nothing_and_refuses_stdin(
     store: ProfileStore, secrets: SecretStore
 ) -> None:
-    base = {"name": "w", "url": "https://gw.example.com", "yes": True, "check": False}
+    base: dict[str, Any] = {
+        "name": "w",
+        "url": "https://gw.example.com",
+        "yes": True,
+        "check": False,
+    }
     with pytest.raises(UsageError, match="cannot store"):
         wizard(store, secrets, Script()).run(
             SetupRequest(key_source="env:GW_KEY", secret=KEY, **base)
@@ -454,7 +459,7 @@ def test_a_passing_check_says_so_and_a_warning_does_not_fail_it(
 def test_default_is_set_for_the_first_profile_only(
     store: ProfileStore, secrets: SecretStore
 ) -> None:
-    base = {"secret": KEY, "yes": True, "check": False}
+    base: dict[str, Any] = {"secret": KEY, "yes": True, "check": False}
     wizard(store, secrets, Script()).run(
         SetupRequest(name="a", url="https://a.example.com", **base)
     )
