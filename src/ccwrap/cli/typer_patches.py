@@ -25,7 +25,7 @@ subclassed, its click ``parse_args`` and ``collect_usage_pieces`` overridden.
 
 ``tests/cli/test_typer_patches.py`` fails when a patch no longer applies to the Typer installed
 (the attribute is gone, or the patch did not take); docs/benchmarks.md ("Completion") has the
-figures, and ``tests/test_completion.py`` fails if pydantic or rich come back on completion.
+figures, and ``tests/process/test_completion.py`` fails if pydantic or rich come back on completion.
 """
 
 from __future__ import annotations
