@@ -7,16 +7,16 @@ import sys
 from typing import TYPE_CHECKING, NoReturn
 
 from ccwrap import __version__
-from ccwrap.errors import CcwrapError, ExitCode
+from ccwrap.errors import EXIT_CODE_MEANINGS, CcwrapError, ExitCode
 
 if TYPE_CHECKING:
     import typer
 
-EXIT_CODES_HELP = (
-    "Exit codes: 0 ok; 1 failure (doctor found a problem); 2 usage; 3 config or profile; "
-    "4 key store; 5 Claude Code settings file; 6 network; 127 claude not found; "
-    "130 interrupted. `ccwrap run` passes claude's own exit code through."
-)
+
+def exit_codes_help() -> str:
+    """The help epilog, from the enum: every code ccwrap itself can exit with."""
+    codes = "; ".join(f"{int(code)} {meaning}" for code, meaning in EXIT_CODE_MEANINGS.items())
+    return f"Exit codes: {codes}. `ccwrap run` passes claude's own exit code through."
 
 
 def _version(value: bool) -> None:
@@ -36,7 +36,7 @@ def build_app() -> typer.Typer:
     app = typer.Typer(
         name="ccwrap",
         help="Point Claude Code at any Anthropic-compatible gateway.",
-        epilog=EXIT_CODES_HELP,
+        epilog=exit_codes_help(),
         no_args_is_help=True,
         # Pretty tracebacks print local variables, and locals can hold keys.
         pretty_exceptions_enable=False,
@@ -91,5 +91,5 @@ def main(argv: list[str] | None = None) -> NoReturn:
             f"ccwrap: internal error: {type(exc).__name__}: {exc}\n"
             "  hint: run again with CCWRAP_DEBUG=1 for the traceback, and report it\n"
         )
-        sys.exit(70)
+        sys.exit(ExitCode.INTERNAL)
     sys.exit(0)
