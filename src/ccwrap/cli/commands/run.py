@@ -168,10 +168,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Launch Claude Code on a profile; claude's exit code is ccwrap's.
 
-        ccwrap's options come first; every argument ccwrap does not own goes to claude
-        unchanged, so `ccwrap run -p "explain this repo"` is claude's print mode and
-        `ccwrap run work --model opus` passes --model to claude. After --, every argument
-        is claude's.
+        ccwrap's options come first; every other argument goes to claude unchanged:
+        `ccwrap run -p "explain this repo"` is claude's print mode, and
+        `ccwrap run work --model opus` runs claude with --model opus on profile work.
+        After --, every argument is claude's.
         """
         request = ctx.meta.get(REQUEST_KEY) or RunRequest(
             profile, proxy, dry_run, json_output, tuple(args or ())
