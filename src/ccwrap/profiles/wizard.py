@@ -19,9 +19,10 @@ from ccwrap.claude.urls import normalize_base_url
 from ccwrap.errors import CcwrapError, ConfigError, InvalidURL, KeyStoreError, UsageError
 from ccwrap.keys.sources import KeySource, SecretStore, default_key_file
 from ccwrap.profiles import presets
+from ccwrap.profiles.model import Profile, validate_name
 from ccwrap.profiles.ops import ProfileChanges, apply_changes
 from ccwrap.profiles.presets import Preset
-from ccwrap.profiles.store import Profile, ProfileStore, validate_name
+from ccwrap.profiles.store import ProfileStore
 
 if TYPE_CHECKING:
     from ccwrap.doctor.model import Status
@@ -150,9 +151,9 @@ class SetupWizard:
         if preset is not None:
             base = self._preset_defaults(preset, base)
         flags = request.changes
-        changes = replace(flags, headers=dict(flags.headers), env=dict(flags.env))
-        changes.base_url = url
-        changes.key = self._key_source(request, name, existing)
+        changes = flags.copy()
+        changes.set("base_url", url)
+        changes.set("key", self._key_source(request, name, existing))
         self._auth(changes, base)
         self._models(changes, base)
         self._options(changes, base)
@@ -273,14 +274,16 @@ class SetupWizard:
         return spec
 
     def _auth(self, changes: ProfileChanges, profile: Profile) -> None:
-        if not self.interactive or changes.auth is not None:
+        if not self.interactive or changes.get("auth") is not None:
             return
         choices = [
             ("bearer", "Authorization: Bearer (ANTHROPIC_AUTH_TOKEN)"),
             ("x-api-key", "x-api-key (ANTHROPIC_API_KEY)"),
             ("none", "no key"),
         ]
-        changes.auth = self.ui.choose("How does the gateway take the key?", choices, profile.auth)
+        changes.set(
+            "auth", self.ui.choose("How does the gateway take the key?", choices, profile.auth)
+        )
 
     def _models(self, changes: ProfileChanges, profile: Profile) -> None:
         if not self.interactive:
@@ -291,28 +294,28 @@ class SetupWizard:
             ("subagent_model", "Subagent model (CLAUDE_CODE_SUBAGENT_MODEL; empty: default)"),
         ]
         for field_name, question in questions:
-            if getattr(changes, field_name) is None:
-                setattr(
-                    changes, field_name, self.ui.text(question, getattr(profile, field_name) or "")
-                )
+            if changes.get(field_name) is None:
+                answer = self.ui.text(question, getattr(profile, field_name) or "")
+                changes.set(field_name, answer)
 
     def _options(self, changes: ProfileChanges, profile: Profile) -> None:
         if not self.interactive:
             return
-        if changes.cache_1h is None:
+        if changes.get("cache_1h") is None:
             self.ui.note(NOTE_CACHE)
-            changes.cache_1h = self.ui.confirm("Use 1-hour prompt caching?", profile.cache_1h)
-        if changes.attribution_header is None:
+            changes.set("cache_1h", self.ui.confirm("Use 1-hour prompt caching?", profile.cache_1h))
+        if changes.get("attribution_header") is None:
             self.ui.note(NOTE_ATTRIBUTION)
             off = self.ui.confirm(
                 "Turn off Claude Code's attribution header?", not profile.attribution_header
             )
-            changes.attribution_header = not off
-        if changes.gateway_discovery is None:
+            changes.set("attribution_header", not off)
+        if changes.get("gateway_discovery") is None:
             self.ui.note(NOTE_DISCOVERY)
-            changes.gateway_discovery = self.ui.confirm(
+            discover = self.ui.confirm(
                 "Let Claude Code discover the gateway's models?", profile.gateway_discovery
             )
+            changes.set("gateway_discovery", discover)
 
     def _headers(self, changes: ProfileChanges) -> None:
         if not self.interactive or changes.headers:
