@@ -18,8 +18,8 @@ from ccwrap.profiles.wizard import (
     NOTE_CACHE,
     NOTE_DISCOVERY,
     PLACEHOLDER_KEY,
+    CheckProblem,
     CheckResult,
-    Finding,
     SetupRequest,
     SetupWizard,
     check_secret,
@@ -404,8 +404,10 @@ def test_live_check_findings_are_reported_and_a_failure_can_stop_the_save(
         seen.append((profile.base_url, key))
         return CheckResult(
             [
-                Finding("warn", "model available", "not listed"),
-                Finding("fail", "key accepted", "the gateway refused the key", "store the key"),
+                CheckProblem("warn", "model available", "not listed"),
+                CheckProblem(
+                    "fail", "key accepted", "the gateway refused the key", "store the key"
+                ),
             ]
         )
 
@@ -438,7 +440,7 @@ def test_a_passing_check_says_so_and_a_warning_does_not_fail_it(
         return CheckResult([])
 
     def warning(profile: Profile, key: str | None) -> CheckResult:
-        return CheckResult([Finding("warn", "model available")])
+        return CheckResult([CheckProblem("warn", "model available")])
 
     request = SetupRequest(name="w", url="https://gw.example.com", secret=KEY, yes=True)
     script = Script()

@@ -22,13 +22,13 @@ from ccwrap.fsutil import atomic_write
 if TYPE_CHECKING:
     from ccwrap.keys.keyring_store import KeyringBackend, KeyringStore
 
-SourceKind = Literal["keyring", "env", "cmd", "file"]
+KeySourceKind = Literal["keyring", "env", "cmd", "file"]
 COMMAND_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
 class KeySource:
-    kind: SourceKind
+    kind: KeySourceKind
     arg: str = ""
 
     @classmethod

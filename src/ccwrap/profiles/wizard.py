@@ -75,7 +75,7 @@ class SetupRequest:
 
 
 @dataclass(frozen=True)
-class Finding:
+class CheckProblem:
     """A check of doctor's that failed or warned, as setup shows it."""
 
     status: Status  # "fail" or "warn"
@@ -86,11 +86,11 @@ class Finding:
 
 @dataclass(frozen=True)
 class CheckResult:
-    findings: list[Finding]  # empty: every check passed
+    problems: list[CheckProblem]  # empty: every check passed
 
     @property
     def ok(self) -> bool:
-        return not any(finding.status == "fail" for finding in self.findings)
+        return not any(problem.status == "fail" for problem in self.problems)
 
 
 def doctor_check(secrets: SecretStore, profile: Profile, key: str | None) -> CheckResult:
@@ -100,7 +100,7 @@ def doctor_check(secrets: SecretStore, profile: Profile, key: str | None) -> Che
     report = check_profile(secrets.ctx, secrets, profile, key)
     return CheckResult(
         [
-            Finding(check.status, check.title, check.detail, check.fix)
+            CheckProblem(check.status, check.title, check.detail, check.fix)
             for check in report.checks
             if check.status in {"fail", "warn"}
         ]
@@ -381,14 +381,14 @@ class SetupWizard:
             except KeyStoreError as exc:
                 self.warnings.append(f"the live check runs without a key: {exc.message}")
         result = self.checker(profile, key)
-        if not result.findings:
+        if not result.problems:
             self.ui.note(f"✓ {CHECK_PASSED}")
-        for finding in result.findings:
-            mark = "✗" if finding.status == "fail" else "!"
-            detail = f": {finding.detail}" if finding.detail else ""
-            self.ui.note(f"{mark} {finding.title}{detail}")
-            if finding.fix:
-                self.ui.note(f"  fix: {finding.fix}")
+        for problem in result.problems:
+            mark = "✗" if problem.status == "fail" else "!"
+            detail = f": {problem.detail}" if problem.detail else ""
+            self.ui.note(f"{mark} {problem.title}{detail}")
+            if problem.fix:
+                self.ui.note(f"  fix: {problem.fix}")
         if not result.ok:
             if self.interactive and not self.ui.confirm("Save the profile anyway?", True):
                 raise CcwrapError("nothing saved", hint="ccwrap doctor --url URL explains more")
