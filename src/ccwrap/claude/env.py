@@ -34,7 +34,13 @@ MANAGED_VARIABLES: tuple[str, ...] = (
 # Variables that carry a secret: masked wherever they are shown.
 SECRET_VARIABLES = frozenset({AUTH_TOKEN, API_KEY, "CLAUDE_CODE_OAUTH_TOKEN"})
 
+# An environment variable name every shell can export (checked with fullmatch).
+VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def is_variable_name(name: str) -> bool:
+    return bool(VARIABLE_NAME.fullmatch(name))
 
 
 def credential_variable(profile: Profile) -> str | None:

@@ -96,6 +96,15 @@ class SecretStore:
             )
         return self._keyring
 
+    def keyring_problem(self) -> KeyStoreError | None:
+        """Why the OS keyring cannot store a key here (None: it can), asked before any question
+        about the key so that no answer is lost."""
+        try:
+            self.keyring.check_available()
+        except KeyStoreError as exc:
+            return exc
+        return None
+
     def read(self, profile: str, spec: str) -> str:
         source = KeySource.parse(spec)
         secret = self._read(profile, source)

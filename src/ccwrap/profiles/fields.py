@@ -2,9 +2,9 @@
 
 Everything that lists a profile's fields is derived from :data:`FIELDS`: validation
 (``profiles.model``), :class:`~ccwrap.profiles.ops.ProfileChanges`, the ``setup`` and
-``profile edit`` options and their help (``cli/profile_options.py``), ``profile show``'s rows and
-the profile → variables mapping (``claude/env.py``). Adding a field means one row here and one
-attribute on :class:`~ccwrap.profiles.model.Profile` (its type and default).
+``profile edit`` options and their help (``cli/commands/profile_options.py``), ``profile show``'s
+rows and the profile → variables mapping (``claude/env.py``). Adding a field means one row here
+and one attribute on :class:`~ccwrap.profiles.model.Profile` (its type and default).
 
 Kinds:
 
@@ -169,3 +169,19 @@ def flag_fields() -> tuple[ProfileField, ...]:
 def variables_of(kind: FieldKind) -> dict[str, str]:
     """Field name → the Claude Code variable, for the fields of ``kind`` that set one."""
     return {f.name: f.variable for f in FIELDS if f.kind == kind and f.variable}
+
+
+def markdown_table() -> str:
+    """The table as docs/profiles.md shows it (a test keeps the document in step with it)."""
+    lines = [
+        "| field (config.toml) | kind | flag | Claude Code variable | meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for spec in FIELDS:
+        flag = f"`{spec.flag}`" if spec.flag else "(config.toml only)"
+        variable = f"`{spec.variable}`" if spec.variable else ""
+        if spec.kind == "bool" and spec.variable:
+            variable = f"`{spec.variable}={spec.set_to}` when {str(spec.set_when).lower()}"
+        help_text = spec.help.replace("|", "\\|")
+        lines.append(f"| `{spec.name}` | {spec.kind} | {flag} | {variable} | {help_text} |")
+    return "\n".join(lines) + "\n"

@@ -9,13 +9,14 @@ profile cannot be saved.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
-from ccwrap.claude.env import parse_header
-from ccwrap.claude.urls import normalize_base_url
+from ccwrap.claude.env import is_variable_name, parse_header
+from ccwrap.claude.urls import is_loopback, normalize_base_url
 from ccwrap.errors import CcwrapError, ConfigError, InvalidURL, KeyStoreError, UsageError
 from ccwrap.keys.sources import KeySource, SecretStore, default_key_file
 from ccwrap.profiles import presets
@@ -42,6 +43,16 @@ NOTE_ATTRIBUTION = (
     "without Claude Code's attribution block the request body is stable, "
     "which improves the gateway's cache hit rate"
 )
+FILE_WARNING = (
+    "the key will lie in plain text in a file only you can read (mode 0600); any program running "
+    "as you can read it"
+)
+# Where a key can live when there is no OS keyring (the setup wizard offers these).
+KEY_HOMES: tuple[tuple[str, str], ...] = (
+    ("env", "an environment variable you export; ccwrap reads it"),
+    ("cmd", "a password-manager command that prints it (pass, op, bw, secret-tool…)"),
+    ("file", "a plain-text file, mode 0600 (any program running as you can read it)"),
+)
 NOTE_DISCOVERY = (
     "needs Claude Code 2.1.129 or newer, and adds only model ids that start with "
     "'claude' or 'anthropic'"
@@ -54,7 +65,17 @@ class Asker(Protocol):
     def note(self, text: str) -> None: ...
     def text(self, question: str, default: str | None = None) -> str: ...
     def secret(self, question: str) -> str: ...
-    def choose(self, question: str, choices: Sequence[tuple[str, str]], default: str) -> str: ...
+    def choose(
+        self,
+        question: str,
+        choices: Sequence[tuple[str, str]],
+        default: str,
+        *,
+        other: Callable[[str], bool] | None = None,
+    ) -> str:
+        """A choice's id (by number or name); an answer ``other`` accepts is returned as typed."""
+        ...
+
     def confirm(self, question: str, default: bool) -> bool: ...
 
 
@@ -153,8 +174,11 @@ class SetupWizard:
         flags = request.changes
         changes = flags.copy()
         changes.set("base_url", url)
-        changes.set("key", self._key_source(request, name, existing))
         self._auth(changes, base)
+        # Where the key will live is settled before any question about the key (or anything
+        # after it), so that a machine without a keyring never loses the answers.
+        auth = changes.get("auth") or base.auth
+        changes.set("key", self._key_source(request, name, existing, auth))
         self._models(changes, base)
         self._options(changes, base)
         self._headers(changes)
@@ -200,9 +224,11 @@ class SetupWizard:
             choices.insert(0, (KEEP_URL, f"keep {existing.base_url}"))
             default = KEEP_URL
         choices += [(p.id, f"{p.title}: {p.base_url}") for p in presets.PRESETS]
-        picked = self.ui.choose("Gateway", choices, default)
+        picked = self.ui.choose("Gateway", choices, default, other=looks_like_url)
         if picked == KEEP_URL:
             return None, None
+        if picked not in {choice_id for choice_id, _ in choices}:
+            return None, picked  # a URL typed at the question
         if picked == CUSTOM_URL:
             return None, self.ui.text("Base URL", existing.base_url if existing else None)
         preset = presets.get(picked)
@@ -221,7 +247,7 @@ class SetupWizard:
         return preset.url({name: self.ui.text(name.replace("_", " ")) for name in preset.fields})
 
     def _name(self, preset: Preset | None, raw_url: str | None) -> str:
-        default = preset.id if preset else _name_from_url(raw_url)
+        default = self._unused(preset.id if preset else name_from_url(raw_url))
         if not self.interactive:
             return validate_name(default)
         while True:
@@ -229,6 +255,15 @@ class SetupWizard:
                 return validate_name(self.ui.text("Profile name", default))
             except ConfigError as exc:
                 self.ui.note(f"{exc.message} ({exc.hint})")
+
+    def _unused(self, name: str) -> str:
+        """``name``, or ``name-2``, ``name-3``… when a profile has it (a suggestion only: typing
+        an existing name edits that profile)."""
+        if not self.interactive:
+            return name
+        taken = set(self.store.names())
+        candidates = (name, *(f"{name[:60]}-{n}" for n in range(2, 100)))
+        return next((c for c in candidates if c not in taken), name)
 
     def _preset_defaults(self, preset: Preset, base: Profile) -> Profile:
         """The preset's recommendations as the answers' defaults (a flag still wins)."""
@@ -263,7 +298,9 @@ class SetupWizard:
             self.warnings += normalized.warnings
             return normalized.url
 
-    def _key_source(self, request: SetupRequest, name: str, existing: Profile | None) -> str:
+    def _key_source(
+        self, request: SetupRequest, name: str, existing: Profile | None, auth: str
+    ) -> str:
         if request.insecure_storage:
             if request.key_source and not request.key_source.startswith("file:"):
                 raise UsageError("--insecure-storage and --key-source do not go together")
@@ -271,7 +308,43 @@ class SetupWizard:
         else:
             spec = request.key_source or (existing.key if existing else "keyring")
         KeySource.parse(spec)
-        return spec
+        if spec != "keyring" or auth == "none" or not self._stores_a_key(request, existing):
+            return spec
+        problem = self.secrets.keyring_problem()
+        if problem is None:
+            return spec
+        if not self.interactive:
+            raise problem  # before any work: nothing checked, nothing saved
+        return self._key_home(name, problem)
+
+    def _stores_a_key(self, request: SetupRequest, existing: Profile | None) -> bool:
+        """Whether this run may write a key to the keyring (asked, or given with --key-stdin)."""
+        if self.interactive or request.secret is not None:
+            return True
+        return existing is None or existing.key != "keyring" or existing.auth == "none"
+
+    def _key_home(self, name: str, problem: KeyStoreError) -> str:
+        """Without a keyring: an environment variable, a password-manager command or a file."""
+        self.ui.note(f"{problem.message}; the key has to live somewhere else")
+        picked = self.ui.choose("Where should the key live?", KEY_HOMES, "env")
+        if picked == "env":
+            while True:
+                variable = self.ui.text(
+                    "Environment variable that will hold the key", default_key_variable(name)
+                ).strip()
+                if is_variable_name(variable):
+                    self.notes.append(f"export {variable} where you run claude through ccwrap")
+                    return f"env:{variable}"
+                self.ui.note("a variable name is letters, digits and _ (not first a digit)")
+        if picked == "cmd":
+            while True:
+                command = self.ui.text(
+                    "Command that prints the key (e.g. pass show gw/work, op read op://…)"
+                ).strip()
+                if command:
+                    return f"cmd:{command}"
+        self.ui.note(FILE_WARNING)
+        return f"file:{default_key_file(self.secrets.ctx, name)}"
 
     def _auth(self, changes: ProfileChanges, profile: Profile) -> None:
         if not self.interactive or changes.get("auth") is not None:
@@ -459,16 +532,58 @@ def check_secret(secret: str) -> str:
     return secret
 
 
-def _name_from_url(raw: str | None) -> str:
-    """``https://api.gw.example.com/x`` → ``gw``: a readable default name."""
+def looks_like_url(answer: str) -> bool:
+    """An answer to "Gateway" that is a URL or a host, not a choice (``gw.example.com``,
+    ``127.0.0.1:18765``, ``http://localhost:4000``)."""
+    answer = answer.strip()
+    return bool(answer) and not answer.isdigit() and any(c in answer for c in ".:/")
+
+
+def name_from_url(raw: str | None) -> str:
+    """A readable default name from the URL's host.
+
+    ``https://api.gw.example.com/x`` → ``example``, ``https://openrouter.ai/api`` →
+    ``openrouter``, a loopback host ``127.0.0.1:18765`` → ``local-18765``, another IP address
+    ``10.0.0.5:8080`` → ``host-10-0-0-5-8080``.
+    """
     if not raw:
         return "default"
-    host = raw.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].strip("[]").lower()
-    labels = [label for label in host.split(".") if label and label not in ("api", "www")]
-    if len(labels) >= 2:
-        labels = labels[:-1]
-    candidate = labels[-1] if labels else "default"
+    from urllib.parse import urlsplit
+
     try:
-        return validate_name(candidate)
+        parts = urlsplit(raw if "://" in raw else f"http://{raw}")
+        host, port = (parts.hostname or "").lower().rstrip("."), parts.port
+    except ValueError:
+        return "default"
+    suffix = f"-{port}" if port else ""
+    if is_loopback(host):
+        candidate = f"local{suffix}"
+    elif _is_ip_address(host):
+        candidate = "host-" + re.sub(r"[^0-9a-f]+", "-", host).strip("-") + suffix
+    else:
+        labels = [label for label in host.split(".") if label and label not in ("api", "www")]
+        if len(labels) >= 2:
+            labels = labels[:-1]
+        candidate = labels[-1] if labels else "default"
+    try:
+        return validate_name(candidate[:64])
     except ConfigError:
         return "default"
+
+
+def _is_ip_address(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def default_key_variable(profile: str) -> str:
+    """``local-18765`` → ``LOCAL_18765_API_KEY``: a variable name for the profile's key."""
+    stem = re.sub(r"[^A-Za-z0-9]+", "_", profile).strip("_").upper() or "CCWRAP"
+    if stem[0].isdigit():
+        stem = f"CCWRAP_{stem}"
+    return f"{stem}_API_KEY"

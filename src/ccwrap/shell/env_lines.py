@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import re
-
-from ccwrap.claude.env import MANAGED_VARIABLES, credential_variable, profile_env
+from ccwrap.claude.env import (
+    MANAGED_VARIABLES,
+    VARIABLE_NAME,
+    credential_variable,
+    profile_env,
+)
 from ccwrap.errors import RcFileError
 from ccwrap.profiles.model import Profile
 from ccwrap.shell.kinds import Shell
 from ccwrap.shell.quoting import quote
 
-ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+ENV_NAME = VARIABLE_NAME
 
 
 def _check_variable(name: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import typer
@@ -131,7 +131,14 @@ class TerminalAsker:
         # password=True reads with getpass: nothing is echoed.
         return Prompt.ask(_escape(question), console=self.console, password=True) or ""
 
-    def choose(self, question: str, choices: Sequence[tuple[str, str]], default: str) -> str:
+    def choose(
+        self,
+        question: str,
+        choices: Sequence[tuple[str, str]],
+        default: str,
+        *,
+        other: Callable[[str], bool] | None = None,
+    ) -> str:
         from rich.prompt import Prompt
 
         ids = [choice_id for choice_id, _ in choices]
@@ -145,6 +152,8 @@ class TerminalAsker:
             if answer.isdigit() and 1 <= int(answer) <= len(ids):
                 return ids[int(answer) - 1]
             if answer in ids:
+                return answer
+            if other is not None and other(answer):
                 return answer
             self.console.print(f"[red]choose a number from 1 to {len(ids)}, or a name[/red]")
 
