@@ -141,6 +141,29 @@ def validate(profile: Profile) -> None:
             isinstance(k, str) and isinstance(v, str) for k, v in table.items()
         ):
             raise ConfigError(f"profile {profile.name!r}: {name} must be a table of strings")
+    _check_names(profile)
+
+
+# What a process environment and an HTTP header can carry (config.toml may be edited by hand).
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_BAD_VALUE = re.compile(r"[\x00\r\n]")
+
+
+def _check_names(profile: Profile) -> None:
+    for name, value in profile.env.items():
+        if not _ENV_NAME.fullmatch(name) or "\x00" in value:
+            raise ConfigError(
+                f"profile {profile.name!r}: env has an invalid variable {name!r}",
+                hint="variable names are letters, digits and _ (not first a digit); no NUL",
+            )
+    for table in ("headers", "secret_headers"):
+        for name, value in getattr(profile, table).items():
+            if not _HEADER_NAME.fullmatch(name) or _BAD_VALUE.search(value):
+                raise ConfigError(
+                    f"profile {profile.name!r}: {table} has an invalid header {name!r}",
+                    hint="header names are letters, digits and -; values hold no line break",
+                )
 
 
 def _check_type(profile: Profile, name: str, kind: type) -> None:
@@ -165,6 +188,10 @@ def _load_toml(text: str, path: Path) -> dict[str, Any]:
         import tomli as tomllib
     try:
         data: dict[str, Any] = tomllib.loads(text)
+    except RecursionError as exc:  # tomllib recurses on nested arrays and inline tables
+        raise ConfigError(
+            f"{path} is nested too deeply to read", hint="fix the file by hand, or move it away"
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{path} is not valid TOML: {exc}", hint="fix the file by hand, or move it away"
@@ -179,12 +206,12 @@ class ProfileStore:
         self.path = path
 
     def _text(self) -> str:
+        from ccwrap.fsutil import read_small_text
+
         try:
-            return self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return ""
+            return read_small_text(self.path) or ""
         except OSError as exc:
-            raise ConfigError(f"cannot read {self.path}: {exc.strerror}") from exc
+            raise ConfigError(f"cannot read {self.path}: {exc.strerror or exc}") from exc
 
     def load(self) -> Config:
         raw = _load_toml(self._text(), self.path)
