@@ -577,7 +577,10 @@ def model_ids(answer: Answer) -> list[str] | None:
 
 def _model_checks(target: ProbeTarget, models: Outcome, messages: Answer) -> list[Check]:
     listed = model_ids(models) if isinstance(models, Answer) and models.status == 200 else None
-    return [_unavailable_check(target, listed, messages), _discovery_check(target, models, listed)]
+    unavailable = _unavailable_check(target, listed, messages)
+    if isinstance(models, Answer) and models.problem and unavailable.status == "skip":
+        unavailable = skip("model.unavailable", f"GET /v1/models: {models.problem}")
+    return [unavailable, _discovery_check(target, models, listed)]
 
 
 def _unavailable_check(target: ProbeTarget, listed: list[str] | None, messages: Answer) -> Check:

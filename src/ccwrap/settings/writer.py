@@ -409,7 +409,7 @@ class SettingsWriter:
                 remove_if_unchanged(self.path, before)
             return
         if not os.path.lexists(self.path):
-            ensure_private_dir(self.path.parent)
+            ensure_private_dir(self.path.parent, check=False)  # Claude Code's folder, not ccwrap's
         try:
             atomic_write(self.path, after, mode=0o600, keep_mode=True, expected=before)
         except FileChanged:
