@@ -6,7 +6,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from ccwrap.cli import doctor, key, profile, proxy, settings, setup, shell
+    from ccwrap.cli import doctor, key, profile, proxy, settings, setup, shell, verify
     from ccwrap.cli import run as run_cli
 
     setup.register(app)
@@ -16,4 +16,5 @@ def register(app: typer.Typer) -> None:
     proxy.register(app)
     settings.register(app)
     doctor.register(app)
+    verify.register(app)
     shell.register(app)

@@ -1,0 +1,54 @@
+"""The request shape of the pinned Claude Code client, so the gateway sees what ``claude`` sends.
+
+Measured with claude 2.1.197 against a loopback recorder (tests/test_verify_real.py compares this
+with the real client's requests): ``POST /v1/messages?beta=true``, ``"stream": true``, and the
+headers below. The betas are doctor's measured list (one place: ``ccwrap.doctor.live``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from ccwrap.doctor.live import CLIENT_BETAS
+
+CLIENT_VERSION = "2.1.197"
+USER_AGENT = f"claude-cli/{CLIENT_VERSION} (external, sdk-cli)"
+ANTHROPIC_VERSION = "2023-06-01"
+MESSAGES_PATH = "/v1/messages?beta=true"
+COUNT_PATH = "/v1/messages/count_tokens?beta=true"
+# Headers verify copies from the client, with the value it sends (auth and custom headers aside).
+CLIENT_HEADERS: dict[str, str] = {
+    "anthropic-version": ANTHROPIC_VERSION,
+    "user-agent": USER_AGENT,
+    "x-app": "cli",
+}
+
+
+@dataclass(frozen=True)
+class ClientShape:
+    """What the client's requests look like; stored with every run (history shows a change)."""
+
+    user_agent: str = USER_AGENT
+    betas: str = CLIENT_BETAS
+    anthropic_version: str = ANTHROPIC_VERSION
+    path: str = MESSAGES_PATH
+    disable_betas: bool = False
+    session_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def headers(self) -> dict[str, str]:
+        headers = {**CLIENT_HEADERS, "x-claude-code-session-id": self.session_id}
+        if not self.disable_betas:  # CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS=1 strips them
+            headers["anthropic-beta"] = self.betas
+        return headers
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "client": CLIENT_VERSION,
+            "user_agent": self.user_agent,
+            "anthropic_version": self.anthropic_version,
+            "anthropic_beta": "" if self.disable_betas else self.betas,
+            "path": self.path,
+            "stream": True,
+        }
