@@ -88,6 +88,7 @@ class Relay:
     mode: str = "honest"
     requests: list[Seen] = field(default_factory=list)
     cache: dict[str, str] = field(default_factory=dict)
+    echo_key: bool = False  # errors quote the key they were sent (as some gateways do)
     port: int = 0
     _loop: asyncio.AbstractEventLoop | None = None
     _server: asyncio.AbstractServer | None = None
@@ -210,6 +211,8 @@ class Relay:
         return True
 
     def error(self, message: str, kind: str = "invalid_request_error") -> bytes:
+        if self.echo_key and self.requests:
+            message = f"key {self.requests[-1].headers.get('x-api-key', '')}: {message}"
         if self.mode == "openai-errors":
             data = {"error": {"message": message, "type": kind, "param": None, "code": None}}
             return json.dumps(data).encode()
