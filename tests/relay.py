@@ -88,6 +88,7 @@ class Relay:
     mode: str = "honest"
     requests: list[Seen] = field(default_factory=list)
     cache: dict[str, str] = field(default_factory=dict)
+    hang_on_system: bool = False  # requests with a system prompt (the cache group) never answer
     echo_key: bool = False  # errors quote the key they were sent (as some gateways do)
     port: int = 0
     _loop: asyncio.AbstractEventLoop | None = None
@@ -203,6 +204,8 @@ class Relay:
             if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
                 await send(writer, 400, self.error("messages: Field required"), "application/json")
                 return True
+            if self.hang_on_system and body.get("system"):
+                await asyncio.sleep(3600)
             if mode == "never-ending":
                 await self._never_ending(writer)
             await self._stream(writer, body)

@@ -106,6 +106,9 @@ def _run_all(
                 runner.execute(services.ctx, run, plan, target=target, options=options)
             finally:  # Ctrl-C too: what ran is kept
                 history.save(conn, history.mark_changes(conn, run))
+                if run.interrupted:
+                    done = sum(c.status != "skip" for c in run.checks)
+                    info(f"verify: interrupted; {done} checks that ran are saved (--history)")
     finally:
         conn.close()
     return runs

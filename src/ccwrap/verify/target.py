@@ -66,7 +66,7 @@ def target_of(profile: Profile, secrets: SecretStore, model: str | None = None) 
         if model
         else "the profile's model"
         if profile.model
-        else ("the client's default (no model set)")
+        else ("no model set: the client's default")
     )
     mapped = ModelMap.from_rules(profile.model_map).target(requested)
     target = Target(
