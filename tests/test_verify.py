@@ -170,7 +170,9 @@ def test_request_shape_follows_the_profile(cli: CliRunner) -> None:
     assert result.exit_code == 0, data
     (request,) = relay.messages()
     assert request.target == "/v1/messages?beta=true"
-    assert request.headers["x-api-key"] == KEY and "authorization" not in request.headers
+    # As claude sends it under ccwrap run (apiKeyHelper): both headers, whatever the mode.
+    assert request.headers["x-api-key"] == KEY
+    assert request.headers["authorization"] == f"Bearer {KEY}"
     assert request.headers["x-team"] == "blue"
     assert request.headers["user-agent"].startswith("claude-cli/")
     assert "claude-code-20250219" in request.headers["anthropic-beta"].split(",")

@@ -36,12 +36,13 @@ class Target:
         return self.base_url.rstrip("/") + path
 
     def request_headers(self) -> dict[str, str]:
-        """The profile's headers, then the key as the client sends it for the auth mode."""
+        """The profile's headers, then the key as claude sends it under ``ccwrap run``: run hands
+        the key over through apiKeyHelper, whose output the client sends in both headers
+        (measured; tests/test_run_claude.py), whatever the profile's auth mode."""
         headers = dict(self.headers)
-        if self.auth == "x-api-key" and self.key:
-            headers["x-api-key"] = self.key
-        elif self.auth == "bearer" and self.key:
+        if self.key and self.auth != "none":
             headers["authorization"] = f"Bearer {self.key}"
+            headers["x-api-key"] = self.key
         elif self.auth == "none":
             headers["authorization"] = f"Bearer {NO_KEY_PLACEHOLDER}"  # what run makes claude send
         return headers
