@@ -53,7 +53,8 @@ def save(conn: sqlite3.Connection, run: Run) -> int:
 
 def _checks(conn: sqlite3.Connection, run_id: int) -> list[CheckResult]:
     rows = conn.execute(
-        "SELECT check_id, status, detail, fix, evidence FROM verify_checks WHERE run_id = ?",
+        "SELECT check_id, status, detail, fix, evidence FROM verify_checks WHERE run_id = ?"
+        " ORDER BY rowid",
         (run_id,),
     ).fetchall()
     known = [r for r in rows if r["check_id"] in CHECK_IDS]  # a newer ccwrap's ids are left out
