@@ -29,6 +29,7 @@ def register(app: typer.Typer) -> None:
 def verify(
     profile: Optional[str] = typer.Argument(  # noqa: UP045 -- Typer reads the annotation
         None,
+        metavar="PROFILE",
         help="The profile (default: $CCWRAP_PROFILE, then the default).",
         autocompletion=complete_profile,
     ),
@@ -138,7 +139,7 @@ def plan_text(target: Target, plan: Prepared) -> str:
     return (
         f"verify {target.profile}: {escape_control(target.base_url)}, model {target.model} "
         f"({target.model_source})\n"
-        f"  {spend.requests} requests ({labels})\n"
+        f"  {spend.requests} request{'s' if spend.requests != 1 else ''} ({labels})\n"
         f"  at most {spend.input_tokens:,} input and {spend.output_tokens:,} output tokens "
         f"({NO_PRICES})"
     )

@@ -53,3 +53,28 @@ def test_ctrl_c_stops_at_once_and_keeps_what_ran() -> None:
     assert done["model.served"] == "pass"  # the group that finished before Ctrl-C
     assert done["cache.read"] == "skip" and done["errors.shape"] == "skip"
     assert run.spent.requests >= 5
+
+
+@pytest.mark.parametrize(("reply", "sent"), [("n", False), ("y", True)])
+def test_at_a_terminal_the_plan_is_asked_about(reply: str, sent: bool) -> None:
+    import os
+    import sys
+
+    pexpect = pytest.importorskip("pexpect")
+    with Relay() as relay:
+        save(relay)
+        child = pexpect.spawn(
+            sys.executable,
+            ["-m", "ccwrap", "verify", "work", "--only", "errors.shape"],
+            env={**os.environ, "NO_COLOR": "1", "TERM": "dumb"},
+            encoding="utf-8",
+            timeout=30,
+        )
+        child.expect_exact("1 request (invalid request)")
+        child.expect_exact("Send these requests? [y/N]")
+        assert relay.requests == []  # nothing before the answer
+        child.sendline(reply)
+        child.expect(pexpect.EOF)
+        child.close()
+    assert (len(relay.requests) == 1) is sent
+    assert child.exitstatus == (0 if sent else 1)
