@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ccwrap.verify.shape import CLIENT_HEADERS
+from ccwrap.verify.shape import CLIENT_HEADERS, machine_headers
 from tests.conftest import CliRunner
 from tests.real.test_run_claude import KEY, ccwrap_run, claude_world, save_profile
 from tests.support.gateway import RecordedRequest, TestGateway
@@ -45,8 +45,11 @@ def test_verify_shapes_its_requests_as_the_pinned_client(
         ours = prompt_request(gateway.messages())
     assert json.loads(result.stdout)["checks"][0]["status"] == "pass"
     assert ours.target == client.target == "/v1/messages?beta=true"
-    for name in (*CLIENT_HEADERS, "anthropic-beta", "x-team"):
+    for name in (*CLIENT_HEADERS, *machine_headers(), "anthropic-beta", "x-team"):
         assert ours.headers.get(name) == client.headers.get(name), name
+    # Every header the client sends, verify sends (the transport's own may differ in value).
+    transport = {"host", "content-length", "connection", "accept-encoding"}
+    assert set(client.headers) - transport <= set(ours.headers)
     for name in ("authorization", "x-api-key"):  # run's apiKeyHelper: both, whatever the mode
         assert ours.headers.get(name) == client.headers.get(name), name
     assert (
