@@ -112,12 +112,21 @@ def test_hostile_gateway_gives_a_clean_result_per_check(cli: CliRunner, mode: st
         assert "pass" not in {s for i, s in statuses(data).items() if i != "errors.shape"}
 
 
-def test_endless_body_is_cut_off(cli: CliRunner) -> None:
-    with Relay(mode="endless") as relay:
+@pytest.mark.parametrize("mode", ["endless", "gzip-bomb"])
+def test_endless_body_is_cut_off(cli: CliRunner, mode: str) -> None:
+    import tracemalloc
+
+    with Relay(mode=mode) as relay:
         save(relay)
-        _, data = verify(cli, "work", "--only", "limit.max_tokens")
+        tracemalloc.start()
+        try:
+            _, data = verify(cli, "work", "--only", "limit.max_tokens")
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
     (only,) = data["checks"]
     assert "cut off" in only["detail"]
+    assert peak < 24 * 1024 * 1024  # the 64 MiB behind the gzip bomb is never held
 
 
 def test_never_ending_stream_times_out_per_request(cli: CliRunner) -> None:

@@ -17,7 +17,7 @@ Lies (``Relay(mode=…)``), one per check:
     buffered     the stream held back and sent at once                 stream.live
     truncated    only the last 4 messages reach the model              context.recall
     openai-errors errors in OpenAI's shape                             errors.shape
-Hostile modes: html, endless, never-ending, invalid-json, 503, 429, close, control.
+Hostile modes: html, endless, gzip-bomb, never-ending, invalid-json, 503, 429, close, control.
 
 A raw asyncio HTTP/1.1 server (not Starlette) so a hostile mode can do anything a socket can.
 Only 127.0.0.1 is bound.
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import hashlib
 import json
 import re
@@ -46,7 +47,17 @@ LIES = (
     "truncated",
     "openai-errors",
 )
-HOSTILE = ("html", "endless", "never-ending", "invalid-json", "503", "429", "close", "control")
+HOSTILE = (
+    "html",
+    "endless",
+    "gzip-bomb",
+    "never-ending",
+    "invalid-json",
+    "503",
+    "429",
+    "close",
+    "control",
+)
 # The check each lie must fail (and no other).
 CAUGHT_BY = {
     "renamed": "model.served",
@@ -185,6 +196,16 @@ class Relay:
                 "rate_limit_error", "Number of requests has exceeded your rate limit"
             )
             await send(writer, 429, error, "application/json")
+            return True
+        if mode == "gzip-bomb":  # 64 MiB of zeros in about 64 KiB
+            writer.write(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                b"content-encoding: gzip\r\ncontent-length: "
+                + str(len(BOMB)).encode()
+                + b"\r\n\r\n"
+            )
+            writer.write(BOMB)
+            await writer.drain()
             return True
         if mode == "endless":
             writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n")
@@ -393,6 +414,7 @@ class Relay:
 
 
 MODELS = ("claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5")
+BOMB = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9)
 
 
 def texts(body: Any) -> list[str]:

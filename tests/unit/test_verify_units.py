@@ -152,3 +152,15 @@ def test_history_ignores_timings_but_not_the_served_model() -> None:
     served = next(c for c in runs[0].checks if c.id == "model.served")
     assert served.changed_since == "2026-12-01 10:00 UTC"
     assert "changed since 2026-12-01 10:00 UTC" in served.to_json()["detail"]
+
+
+def test_decoder_bounds_its_output_and_refuses_unasked_encodings() -> None:
+    import gzip
+
+    from ccwrap.verify.exchange import Decoder, UnreadableEncoding
+
+    bomb = gzip.compress(b"\0" * 1_000_000)
+    assert len(Decoder("gzip").feed(bomb, 1000)) == 1000
+    assert Decoder("").feed(b"as is", 1) == b"as is"
+    with pytest.raises(UnreadableEncoding):
+        Decoder("br")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,31 @@ MAX_BYTES = 2 * 1024 * 1024
 # What is kept of a non-stream body for parsing and for the error sentence.
 MAX_KEPT = 256 * 1024
 MAX_CHUNK_TIMES = 20_000
+# Only encodings decoded here with a bound on the output (no gzip bomb can fill memory).
+ACCEPT_ENCODING = "gzip, deflate"
+
+
+class Decoder:
+    """A response body decoded chunk by chunk, never more than ``limit`` bytes at a time."""
+
+    def __init__(self, encoding: str) -> None:
+        name = encoding.strip().lower()
+        self.inflate: Any = None
+        if name in ("gzip", "x-gzip"):
+            self.inflate = zlib.decompressobj(wbits=31)
+        elif name == "deflate":
+            self.inflate = zlib.decompressobj()
+        elif name not in ("", "identity"):
+            raise UnreadableEncoding(name)
+
+    def feed(self, chunk: bytes, limit: int) -> bytes:
+        if self.inflate is None:
+            return chunk
+        return bytes(self.inflate.decompress(chunk, max(1, limit)))
+
+
+class UnreadableEncoding(Exception):
+    pass
 
 
 @dataclass(frozen=True)
@@ -121,7 +147,11 @@ class Session:
         self, exchange: Exchange, method: str, body: dict[str, Any] | None, started: float
     ) -> None:
         url = self.target.url(exchange.path)
-        headers = {**self.shape.headers(), **self.target.request_headers()}
+        headers = {
+            **self.shape.headers(),
+            **self.target.request_headers(),
+            "accept-encoding": ACCEPT_ENCODING,
+        }
         reader, accumulator = sse.Reader(), sse.Accumulator()
         kept = bytearray()
         async with self.client.stream(method, url, headers=headers, json=body) as response:
@@ -129,7 +159,20 @@ class Session:
             exchange.headers = {k.lower(): v for k, v in list(response.headers.items())[:200]}
             content_type = exchange.headers.get("content-type", "")
             exchange.streamed = "text/event-stream" in content_type and response.status_code < 300
-            async for chunk in response.aiter_bytes():
+            encoding = exchange.headers.get("content-encoding", "")
+            try:
+                decoder = Decoder(encoding)
+            except UnreadableEncoding:
+                exchange.problem = Problem(
+                    f"the answer is in the {encoding!r} encoding, which was not asked for"
+                )
+                return
+            async for raw in response.aiter_raw():
+                try:
+                    chunk = decoder.feed(raw, MAX_BYTES - exchange.size + 1)
+                except zlib.error:
+                    exchange.problem = Problem(f"the answer's {encoding} encoding is broken")
+                    return
                 at = time.monotonic() - started
                 exchange.ttfb = at if exchange.ttfb is None else exchange.ttfb
                 if len(exchange.chunk_times) < MAX_CHUNK_TIMES:
