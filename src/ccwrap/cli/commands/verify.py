@@ -130,14 +130,15 @@ def _ask(targets: list[Target], prepared: list[Prepared], yes: bool) -> None:
 
 
 def plan_text(target: Target, plan: Prepared) -> str:
-    from ccwrap.verify.escape import escape_control
+    from ccwrap.text import escape_control
 
     spend = plan.budget
     labels = ", ".join(
         dict.fromkeys(p.label.rstrip("0123456789 ") or p.label for p in plan.planned)
     )
     return (
-        f"verify {target.profile}: {escape_control(target.base_url)}, model {target.model} "
+        f"verify {target.profile}: {escape_control(target.base_url)}, "
+        f"model {escape_control(target.model)} "
         f"({target.model_source})\n"
         f"  {spend.requests} request{'s' if spend.requests != 1 else ''} ({labels})\n"
         f"  at most {spend.input_tokens:,} input and {spend.output_tokens:,} output tokens "
@@ -167,9 +168,12 @@ def spent_text(run: Run) -> str:
 
 
 def render(run: Run) -> str:
+    from ccwrap.text import escape_control
     from ccwrap.verify.model import SIGNALS
 
-    lines = [f"verify {run.profile}: {run.base_url}, model {run.model}"]
+    lines = [
+        f"verify {run.profile}: {escape_control(run.base_url)}, model {escape_control(run.model)}"
+    ]
     for result in run.ordered():
         lines += _line(result)
     counts = {s: sum(c.status == s for c in run.checks) for s in SYMBOLS}
