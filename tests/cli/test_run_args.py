@@ -138,7 +138,7 @@ def test_aliases_still_pass_everything_to_claude(shell: Any) -> None:
     """Alias functions call ``ccwrap run --profile P -- ARGS``: ARGS stay claude's."""
     import shlex
 
-    from ccwrap.shell.integration import render_function
+    from ccwrap.shell import render_function
 
     text = "\n".join(render_function(shell, "cc", "work"))
     line = next(part for part in text.splitlines() if "ccwrap run" in part)

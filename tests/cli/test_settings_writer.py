@@ -13,7 +13,7 @@ import pytest
 from ccwrap import fsutil
 from ccwrap.claude.env import profile_env
 from ccwrap.context import Context
-from ccwrap.launch.process import key_helper_command
+from ccwrap.keys.helper_command import key_helper_command
 from ccwrap.profiles.store import Profile, ProfileStore
 from ccwrap.settings.writer import SettingsWriter, desired_settings
 from tests.conftest import CliRunner

@@ -25,14 +25,13 @@ from typing import Any
 from ccwrap.claude.binary import INSTALL_HINT, claude_version, find_claude
 from ccwrap.context import Context, ensure_private_dir
 from ccwrap.errors import CcwrapError, ClaudeNotFound
+from ccwrap.keys.helper_command import ccwrap_command, key_helper_command
 from ccwrap.launch.plan import (
     CLEARED_VARIABLES,
     NO_KEY_PLACEHOLDER,
     LaunchPlan,
     Override,
     UserSettings,
-    ccwrap_command,
-    key_helper_command,
     merge_settings,
     plan_launch,
     split_user_settings,

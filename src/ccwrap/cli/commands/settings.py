@@ -13,7 +13,7 @@ from ccwrap.cli.common import JsonOption, Services, complete_profile, info, prin
 from ccwrap.errors import SettingsError
 
 if TYPE_CHECKING:
-    from ccwrap.claude.precedence import EffectiveView, Source
+    from ccwrap.claude.settings_files import EffectiveView, Origin
     from ccwrap.settings.ownership import Conflict
     from ccwrap.settings.writer import Change, SettingsWriter
 
@@ -82,7 +82,7 @@ def print_diff(diff: str) -> None:
 
 
 def _list_conflicts(conflicts: list[Conflict]) -> None:
-    from ccwrap.claude.precedence import shown
+    from ccwrap.claude.settings_files import shown
 
     for conflict in conflicts:
         variable = conflict.slot[-1]
@@ -263,7 +263,7 @@ def show(
     as_json: bool = JsonOption,
 ) -> None:
     """What Claude Code would use here: each variable's winning source and the shadowed ones."""
-    from ccwrap.claude.precedence import effective_view
+    from ccwrap.claude.settings_files import effective_view
 
     view = effective_view(Services.from_os().ctx, settings)
     if as_json:
@@ -283,7 +283,7 @@ def _render_view(view: EffectiveView) -> None:
         out("  (none)\n")
     for setting in view.variables:
         value = setting.winner.value or '""  (empty: cancels any value below)'
-        out(f"  {setting.name}={value}\n      from {_where(setting.winner)}\n")
+        out(f"  {setting.variable}={value}\n      from {_where(setting.winner)}\n")
         for other in setting.shadowed:
             out(f"      shadows {other.value!r} from {_where(other)}\n")
     out("\napiKeyHelper: ")
@@ -296,7 +296,7 @@ def _render_view(view: EffectiveView) -> None:
         out(f"      shadows {other.value!r} from {_where(other)}\n")
 
 
-def _where(source: Source) -> str:
-    if source.path is None:
+def _where(origin: Origin) -> str:
+    if origin.path is None:
         return "the shell environment"
-    return f"{source.source} settings {source.path}"
+    return f"{origin.layer} settings {origin.path}"
