@@ -140,6 +140,20 @@ def test_a_secret_in_settings_goes_through_a_private_file_removed_after(standin:
     assert list(run_dir().iterdir()) == []
 
 
+def test_a_header_value_goes_through_the_private_file_not_argv(standin: Path) -> None:
+    """Issue 16 item 4: argv is readable by every local user; a header may be a credential."""
+    save(headers={"cf-aig-authorization": "Bearer cf-secret-token-42"})
+    result = ccwrap("run", "--", "-p", "x", env={**os.environ, "STANDIN_MODE": "exit:0"})
+    assert result.returncode == 0, result.stderr
+    record = json.loads(standin.read_text())
+    assert "cf-secret-token-42" not in " ".join(record["argv"])
+    settings_file = record["settings_file"]
+    assert settings_file["mode"] == 0o600
+    headers = settings_file["content"]["env"]["ANTHROPIC_CUSTOM_HEADERS"]
+    assert headers == "cf-aig-authorization: Bearer cf-secret-token-42"
+    assert list(run_dir().iterdir()) == []
+
+
 def test_supervised_run_sigterm_is_forwarded_and_the_file_removed(standin: Path) -> None:
     save(env={"MY_GATEWAY_TOKEN": "tok"})
     proc = start("run", env={**os.environ, "STANDIN_MODE": "wait"})
