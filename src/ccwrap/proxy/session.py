@@ -2,7 +2,8 @@
 
 Order matters (docs/design.md, "The proxy"): the real key is read first (a missing key fails before
 anything starts); the socket listens before claude starts, so claude's first request waits in the
-backlog instead of being refused while uvicorn is still importing; claude is supervised (Ctrl-C is
+backlog; the proxy serves before claude starts, so a proxy that cannot start fails with its own
+error (exit 8) instead of a connection reset inside claude; claude is supervised (Ctrl-C is
 claude's); the proxy stops only after claude has exited; the settings file is removed on every exit
 path. claude gets the proxy's URL and a per-session token, never the real key.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ccwrap.context import Context, ensure_private_dir
+from ccwrap.errors import ProxyError
 from ccwrap.keys.sources import KeySource, SecretStore
 from ccwrap.launch.process import LaunchPlan, launch, prepare_launch
 from ccwrap.profiles.store import Profile
@@ -48,24 +50,35 @@ def plan_behind_proxy(
     *,
     base_url: str,
     token: str,
-    key: str | None,
+    held: Sequence[str] = (),
 ) -> LaunchPlan:
-    """The launch plan of claude behind the proxy (also what ``run --proxy --dry-run`` shows)."""
+    """The launch plan of claude behind the proxy (also what ``run --proxy --dry-run`` shows).
+
+    ``held``: the secrets the proxy holds (the key, the secret header values), kept out of
+    claude's environment.
+    """
     plan = prepare_launch(ctx, claude_facing(profile, base_url), args, key=token)
-    plan.env = claude_environment(plan.env, profile, key)
+    plan.env = claude_environment(plan.env, profile, held)
     plan.env_changes = {**plan.env_changes, **no_proxy(plan.env)}
     return plan
 
 
-def claude_environment(env: Mapping[str, str], profile: Profile, key: str | None) -> dict[str, str]:
-    """claude's environment: loopback kept off any HTTP(S)_PROXY, and no trace of the real key
-    (not the variable an ``env:VAR`` key source reads, nor any variable holding its value)."""
+def claude_environment(
+    env: Mapping[str, str], profile: Profile, held: Sequence[str] = ()
+) -> dict[str, str]:
+    """claude's environment: loopback kept off any HTTP(S)_PROXY, and no trace of a secret the
+    proxy holds: not the variable an ``env:VAR`` source of the key or of a secret header reads,
+    nor any variable holding one of their values."""
     result = dict(env)
-    source = KeySource.parse(profile.key)
-    if source.kind == "env":
-        result.pop(source.arg, None)
-    if key:
-        for name in [n for n, v in result.items() if key in v]:
+    for spec in (profile.key, *profile.secret_headers.values()):
+        source = KeySource.parse(spec)
+        if source.kind == "env":
+            result.pop(source.arg, None)
+    for secret in (s for s in held if s):
+        # A short value is matched whole: as a substring it would take unrelated variables along.
+        for name in [
+            n for n, v in result.items() if v == secret or (len(secret) >= 8 and secret in v)
+        ]:
             del result[name]
     result.update(no_proxy(result))
     return result
@@ -94,14 +107,30 @@ def run_behind_proxy(
     sock = bind(port)
     base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     try:
+        held = [s for s in (config.key, *config.secret_headers.values()) if s]
         plan = plan_behind_proxy(
-            ctx, profile, args, base_url=base_url, token=config.token, key=config.key
+            ctx, profile, args, base_url=base_url, token=config.token, held=held
         )
         log = open_log(ctx.paths.state_dir)
     except BaseException:
         sock.close()
         raise
-    proxy = start_background(config, sock=sock, wait=False, log_stream=log)
+    try:
+        # Serving before claude starts: a proxy that cannot start (a key it cannot send, …)
+        # fails here with its own error, not as a connection reset inside claude.
+        proxy = start_background(config, sock=sock, wait=True, log_stream=log)
+    except ProxyError as exc:
+        log.close()
+        if isinstance(exc.__cause__, UnicodeError):
+            raise ProxyError(
+                exc.message,
+                hint="the key or a header value holds characters an HTTP header cannot carry; "
+                f"check them: ccwrap profile show {profile.name}",
+            ) from exc
+        raise
+    except BaseException:
+        log.close()
+        raise
     return launch(plan, ctx.paths.run_dir, cleanup=[proxy.close, log.close])
 
 

@@ -241,7 +241,7 @@ def _run_behind_proxy(
     if dry_run:
         # Nothing starts and no key is read: the URL and the token are placeholders.
         plan = session.plan_behind_proxy(
-            ctx, profile, args, base_url="http://127.0.0.1:<port>", token=DRY_RUN_TOKEN, key=None
+            ctx, profile, args, base_url="http://127.0.0.1:<port>", token=DRY_RUN_TOKEN
         )
         _print_plan(plan, json_output)
         return 0
