@@ -148,7 +148,7 @@ def test_run_proxy_fails_with_the_proxys_error_before_claude_starts(
     assert not standin.exists(), "claude was started"
     assert done.returncode == 8  # ExitCode.PROXY
     assert "the proxy could not start" in done.stderr and "Traceback" not in done.stderr
-    assert "hint: the key or a header value" in done.stderr
+    assert "cannot carry" in done.stderr and "hint: check them" in done.stderr
     assert "\u043a" not in done.stderr  # the key is not echoed
     assert list(Context.from_os().paths.run_dir.glob("settings-*")) == []
 

@@ -2,17 +2,21 @@
 
 Order matters (docs/design.md, "The proxy"): the real key is read first (a missing key fails before
 anything starts); the socket listens before claude starts, so claude's first request waits in the
-backlog; the proxy serves before claude starts, so a proxy that cannot start fails with its own
-error (exit 8) instead of a connection reset inside claude; claude is supervised (Ctrl-C is
-claude's); the proxy stops only after claude has exited; the settings file is removed on every exit
-path. claude gets the proxy's URL and a per-session token, never the real key.
+backlog while uvicorn imports; what the proxy's start-up could refuse (a key no header can
+carry) is checked before claude starts, so it fails with its own error (exit 8) rather than as a
+connection reset inside claude, and a start that fails anyway is reported; claude is
+supervised (Ctrl-C is claude's); the proxy stops only after claude has exited; the settings file
+is removed on every exit path. claude gets the proxy's URL and a per-session token, never the
+real key.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -22,7 +26,7 @@ from ccwrap.keys.sources import KeySource, SecretStore
 from ccwrap.launch.process import LaunchPlan, launch, prepare_launch
 from ccwrap.profiles.store import Profile
 from ccwrap.proxy.config import ProxyConfig, new_session_token
-from ccwrap.proxy.server import bind, start_background
+from ccwrap.proxy.server import ProxyHandle, bind, start_background
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost")
 LOG_NAME = "proxy.log"
@@ -104,6 +108,7 @@ def run_behind_proxy(
     config = ProxyConfig.from_profile(
         profile, secrets, token=new_session_token(), environ=ctx.environ
     )
+    check_startable(config, profile.name)
     sock = bind(port)
     base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     try:
@@ -115,23 +120,50 @@ def run_behind_proxy(
     except BaseException:
         sock.close()
         raise
+    # Not waiting for uvicorn (~0.2 s of imports here): claude starts meanwhile and its first
+    # request waits in the backlog. What the proxy's start-up can refuse has been checked above.
+    proxy = start_background(config, sock=sock, wait=False, log_stream=log)
+    cleanup: list[Callable[[], None]] = [
+        functools.partial(report_failed_start, proxy),
+        proxy.close,
+        log.close,
+    ]
+    return launch(plan, ctx.paths.run_dir, cleanup=cleanup)
+
+
+def check_startable(config: ProxyConfig, profile: str) -> None:
+    """What the proxy's start-up would refuse, checked before claude starts (issue 16 #13).
+
+    The proxy turns the key and the header values into the bytes it sends, once, at start; a
+    value no HTTP header can carry fails there, and claude, started beside it, would only see a
+    connection reset. The same preparation runs here first, so that case fails with its error.
+    """
+    from ccwrap.proxy.headers import HeaderPlan
+    from ccwrap.proxy.policy import upstream_base
+
     try:
-        # Serving before claude starts: a proxy that cannot start (a key it cannot send, …)
-        # fails here with its own error, not as a connection reset inside claude.
-        proxy = start_background(config, sock=sock, wait=True, log_stream=log)
+        upstream_base(config.upstream)
+        config.token.encode("latin-1")
+        HeaderPlan.build(
+            auth=config.auth,
+            key=config.key,
+            headers=config.headers,
+            secret_headers=config.secret_headers,
+        )
+    except (UnicodeError, ValueError) as exc:
+        raise ProxyError(
+            "the proxy could not start: the key or a header value holds characters an HTTP "
+            "header cannot carry",
+            hint=f"check them: ccwrap profile show {profile} (and ccwrap setup {profile})",
+        ) from exc
+
+
+def report_failed_start(proxy: ProxyHandle) -> None:
+    """After claude: say why, if the proxy never served (claude saw connection errors)."""
+    try:
+        proxy.wait_ready(timeout=0.01)
     except ProxyError as exc:
-        log.close()
-        if isinstance(exc.__cause__, UnicodeError):
-            raise ProxyError(
-                exc.message,
-                hint="the key or a header value holds characters an HTTP header cannot carry; "
-                f"check them: ccwrap profile show {profile.name}",
-            ) from exc
-        raise
-    except BaseException:
-        log.close()
-        raise
-    return launch(plan, ctx.paths.run_dir, cleanup=[proxy.close, log.close])
+        sys.stderr.write(f"ccwrap: error: {exc.message}; claude's requests could not go through\n")
 
 
 def open_log(state_dir: Path) -> TextIO:
