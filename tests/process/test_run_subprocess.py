@@ -18,8 +18,8 @@ from ccwrap.profiles.store import Profile, ProfileStore
 from tests.support import standin_claude
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="exec and signals are POSIX")
-# Nothing of the proxy, the keyring or the full CLI: the hot route (cli.hot) keeps Typer, and with
-# it click and pydantic, off `ccwrap run`.
+# Nothing of the proxy, the keyring or the full CLI: the fast route (cli.fast_route) keeps Typer,
+# and with it click and pydantic, off `ccwrap run`.
 HEAVY = ("httpx", "starlette", "uvicorn", "keyring", "secretstorage", "rich", "tomlkit",
          "httpcore", "anyio", "typer", "click", "pydantic")  # fmt: skip
 
