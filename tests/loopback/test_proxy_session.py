@@ -46,3 +46,12 @@ def test_a_proxy_that_serves_is_not_reported(capsys: pytest.CaptureFixture[str])
     finally:
         handle.close()
     assert capsys.readouterr().err == ""
+
+
+def test_a_proxy_still_starting_is_not_reported(capsys: pytest.CaptureFixture[str]) -> None:
+    handle = start_background(ProxyConfig(upstream="https://gw.example", key="k"), wait=False)
+    try:
+        report_failed_start(handle)  # at once: uvicorn is still importing or starting
+    finally:
+        handle.close()
+    assert capsys.readouterr().err == ""

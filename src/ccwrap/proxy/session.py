@@ -159,9 +159,14 @@ def check_startable(config: ProxyConfig, profile: str) -> None:
 
 
 def report_failed_start(proxy: ProxyHandle) -> None:
-    """After claude: say why, if the proxy never served (claude saw connection errors)."""
+    """After claude: say why, if the proxy's start failed (claude saw connection errors).
+
+    A proxy still starting is no failure: claude was just quicker (``claude --version``).
+    """
+    if not proxy._ready.is_set():  # same package: the handle's start-up state
+        return
     try:
-        proxy.wait_ready(timeout=0.01)
+        proxy.wait_ready(timeout=0)
     except ProxyError as exc:
         sys.stderr.write(f"ccwrap: error: {exc.message}; claude's requests could not go through\n")
 
