@@ -193,3 +193,15 @@ def test_a_world_writable_ccwrap_home_is_refused(
     _clean(result)
     assert result.exit_code == 3 and "writable by other users" in result.stderr
     assert not (home / "config.toml").exists()
+
+
+@pytest.mark.parametrize("bad", ["fifo", "dev-zero", "huge"])
+def test_an_rc_file_that_is_no_small_file(
+    cli: CliRunner, work: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad: str
+) -> None:
+    monkeypatch.setenv("SHELL", "/bin/bash")
+    rc = tmp_path / "rc"
+    BAD_FILES[bad](rc)
+    result = cli("alias", "add", "cc-work", "--profile", "work", "--shell", "bash", "--rc", str(rc))
+    _clean(result)
+    assert result.exit_code != 0 and str(rc) in result.stderr

@@ -28,7 +28,7 @@ from typing import Literal
 from ccwrap.claude.env import MANAGED_VARIABLES, credential_variable, profile_env
 from ccwrap.context import Context, ensure_private_dir
 from ccwrap.errors import RcFileError, UsageError
-from ccwrap.fsutil import atomic_write
+from ccwrap.fsutil import atomic_write, read_small_file
 from ccwrap.profiles.store import Profile
 
 Shell = Literal["bash", "zsh", "fish", "powershell"]
@@ -550,11 +550,11 @@ def _remember(ctx: Context, shell: Shell, path: Path) -> None:
 
 def _read(path: Path) -> str:
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return ""
+        data = read_small_file(path)  # an --rc of /dev/zero or a FIFO: refused, not read
     except OSError as exc:
         raise RcFileError(f"cannot read {path}: {exc.strerror}") from exc
+    if data is None:
+        return ""
     # surrogateescape: bytes that are not UTF-8 come back out unchanged.
     return data.decode("utf-8", "surrogateescape")
 
