@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -205,3 +206,17 @@ def test_an_rc_file_that_is_no_small_file(
     result = cli("alias", "add", "cc-work", "--profile", "work", "--shell", "bash", "--rc", str(rc))
     _clean(result)
     assert result.exit_code != 0 and str(rc) in result.stderr
+
+
+def test_settings_show_escapes_what_a_checkout_holds(cli: CliRunner) -> None:
+    folder = Path.cwd() / ".claude"
+    folder.mkdir()
+    hostile = {
+        "env": {"ANTHROPIC_BASE_URL": "http://x\x1b[2J", "F\x1bOO": "\x1b]0;t\x07"},
+        "apiKeyHelper": "echo \x1b[31m",
+    }
+    (folder / "settings.json").write_text(json.dumps(hostile))
+    result = cli("settings", "show")
+    _clean(result)
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "http://x\\x1b[2J" in result.stdout and "echo \\x1b[31m" in result.stdout

@@ -31,7 +31,11 @@ SHELL_NAMES = frozenset(
 
 
 def shown(variable: str, value: str) -> str:
-    return mask(value) if variable in SECRET_VARIABLES and value else value
+    """A value as shown: secrets masked, control characters escaped (a checkout's file may hold
+    terminal escapes)."""
+    from ccwrap.text import escape_control
+
+    return mask(value) if variable in SECRET_VARIABLES and value else escape_control(value)
 
 
 @dataclass
@@ -114,7 +118,7 @@ def effective_view(ctx: Context, cli_settings: str | None = None) -> EffectiveVi
             continue
         variables.append(
             Setting(
-                name,
+                shown("", name),  # a name from a checkout's file is foreign text too
                 _source(name, resolution.winner),
                 [_source(name, o) for o in resolution.shadowed],
             )
@@ -122,7 +126,7 @@ def effective_view(ctx: Context, cli_settings: str | None = None) -> EffectiveVi
     helpers = effective_value(all_files, "apiKeyHelper")
     helper = None
     if helpers:
-        first, *rest = (Source(o.source, o.path, o.value) for o in helpers)
+        first, *rest = (_source("apiKeyHelper", o) for o in helpers)
         helper = Setting("apiKeyHelper", first, rest)
     ordered = sorted(
         all_files, key=lambda f: ("managed", "cli", "local", "project", "user").index(f.scope)
