@@ -222,18 +222,18 @@ def _claude_target(
     mode: HeaderMode = "none"
     key: str | None = None
     url_from = resolutions[BASE_URL].winner if BASE_URL in resolutions else None
-    url_trusted = url_from is None or url_from.source in TRUSTED
+    url_trusted = url_from is None or url_from.layer in TRUSTED
     helper = _api_key_helper(files)
     withheld: list[str] = []  # user-level credentials doctor keeps from a checkout's URL
     untrusted: list[Check] = []
     headers = _custom_headers(value.get(CUSTOM_HEADERS, ""))
-    if headers and not url_trusted and resolutions[CUSTOM_HEADERS].winner.source in TRUSTED:
+    if headers and not url_trusted and resolutions[CUSTOM_HEADERS].winner.layer in TRUSTED:
         withheld.append(f"the custom headers from {resolutions[CUSTOM_HEADERS].winner.describe()}")
         headers = {}
     if value.get(AUTH_TOKEN) or value.get(API_KEY):
         variable = AUTH_TOKEN if value.get(AUTH_TOKEN) else API_KEY
         origin = resolutions[variable].winner
-        if url_trusted or origin.source not in TRUSTED:
+        if url_trusted or origin.layer not in TRUSTED:
             mode = "bearer" if variable == AUTH_TOKEN else "x-api-key"
             key = value[variable]
             checks.append(ok("key.missing", f"{mask(key)} from {origin.describe()}"))
@@ -241,7 +241,7 @@ def _claude_target(
             withheld.append(f"{variable} from {origin.describe()}")
             checks.append(skip("key.missing", "not read: see settings.untrusted"))
     elif helper is not None:
-        if helper.source not in TRUSTED:
+        if helper.layer not in TRUSTED:
             untrusted.append(_helper_not_run(helper))
             checks.append(skip("key.missing", "apiKeyHelper not run: see settings.untrusted"))
         elif not url_trusted:
@@ -313,7 +313,7 @@ def _withheld_check(url_from: Origin | None, withheld: list[str], untrusted: lis
 def _untrusted_helper_check(files: list[SettingsFile]) -> Check:
     """For --profile, --url and the default profile: a checkout's apiKeyHelper is only shown."""
     helper = _api_key_helper(files)
-    if helper is not None and helper.source not in TRUSTED:
+    if helper is not None and helper.layer not in TRUSTED:
         return _helper_not_run(helper)
     return ok("settings.untrusted")
 
