@@ -13,6 +13,7 @@ from ccwrap.errors import UsageError
 if TYPE_CHECKING:
     import sqlite3
 
+    from ccwrap.context import Context
     from ccwrap.verify.history import History
     from ccwrap.verify.model import CheckResult, Run
     from ccwrap.verify.runner import Options, Prepared
@@ -72,8 +73,12 @@ def verify(
         for name in names
     ]
     prepared = [runner.prepare(services.ctx, t, options) for t in targets]
-    _ask(targets, prepared, yes)
-    runs = _run_all(services, targets, prepared, options)
+    conn = _ledger(services)  # before asking: a ledger that cannot be written stops here
+    try:
+        _ask(targets, prepared, yes)
+        runs = _run_all(services.ctx, conn, targets, prepared, options)
+    finally:
+        conn.close()
     if json_output:
         data = (
             runs[0].to_json()
@@ -93,25 +98,25 @@ def _ledger(services: Services) -> sqlite3.Connection:
 
 
 def _run_all(
-    services: Services, targets: list[Target], prepared: list[Prepared], options: Options
+    ctx: Context,
+    conn: sqlite3.Connection,
+    targets: list[Target],
+    prepared: list[Prepared],
+    options: Options,
 ) -> list[Run]:
     from ccwrap.verify import history, runner
 
-    conn = _ledger(services)  # before spending: a ledger that cannot be written stops here
     runs = []
-    try:
-        for target, plan in zip(targets, prepared, strict=True):
-            run = runner.new_run(target, plan)
-            runs.append(run)
-            try:
-                runner.execute(services.ctx, run, plan, target=target, options=options)
-            finally:  # Ctrl-C too: what ran is kept
-                history.save(conn, history.mark_changes(conn, run))
-                if run.interrupted:
-                    done = sum(c.status != "skip" for c in run.checks)
-                    info(f"verify: interrupted; {done} checks that ran are saved (--history)")
-    finally:
-        conn.close()
+    for target, plan in zip(targets, prepared, strict=True):
+        run = runner.new_run(target, plan)
+        runs.append(run)
+        try:
+            runner.execute(ctx, run, plan, target=target, options=options)
+        finally:  # Ctrl-C too: what ran is kept
+            history.save(conn, history.mark_changes(conn, run))
+            if run.interrupted:
+                done = sum(c.status != "skip" for c in run.checks)
+                info(f"verify: interrupted; {done} checks that ran are saved (--history)")
     return runs
 
 
