@@ -135,7 +135,7 @@ def _ask(targets: list[Target], prepared: list[Prepared], yes: bool) -> None:
 
 
 def plan_text(target: Target, plan: Prepared) -> str:
-    from ccwrap.verify.escape import escape_control
+    from ccwrap.text import escape_control
 
     spend = plan.budget
     labels = ", ".join(
