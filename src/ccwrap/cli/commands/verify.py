@@ -73,9 +73,9 @@ def verify(
         for name in names
     ]
     prepared = [runner.prepare(services.ctx, t, options) for t in targets]
-    conn = _ledger(services)  # before asking: a ledger that cannot be written stops here
+    _ask(targets, prepared, yes)  # a refusal changes no file
+    conn = _ledger(services)  # before spending: a ledger that cannot be written stops here
     try:
-        _ask(targets, prepared, yes)
         runs = _run_all(services.ctx, conn, targets, prepared, options)
     finally:
         conn.close()
@@ -142,8 +142,8 @@ def plan_text(target: Target, plan: Prepared) -> str:
         dict.fromkeys(p.label.rstrip("0123456789 ") or p.label for p in plan.planned)
     )
     return (
-        f"verify {target.profile}: {escape_control(target.base_url)}, model {target.model} "
-        f"({target.model_source})\n"
+        f"verify {target.profile}: {escape_control(target.base_url)}, "
+        f"model {escape_control(target.model)} ({escape_control(target.model_source)})\n"
         f"  {spend.requests} request{'s' if spend.requests != 1 else ''} ({labels})\n"
         f"  at most {spend.input_tokens:,} input and {spend.output_tokens:,} output tokens "
         f"({NO_PRICES})"
@@ -172,9 +172,10 @@ def spent_text(run: Run) -> str:
 
 
 def render(run: Run) -> str:
+    from ccwrap.text import escape_control as esc
     from ccwrap.verify.model import SIGNALS
 
-    lines = [f"verify {run.profile}: {run.base_url}, model {run.model}"]
+    lines = [f"verify {run.profile}: {esc(run.base_url)}, model {esc(run.model)}"]
     for result in run.ordered():
         lines += _line(result)
     counts = {s: sum(c.status == s for c in run.checks) for s in SYMBOLS}
@@ -218,6 +219,7 @@ def _history(services: Services, profile: str | None, json_output: bool) -> None
 
 
 def render_history(found: History) -> str:
+    from ccwrap.text import escape_control
     from ccwrap.verify.history import shown_date
 
     if not found.runs:
@@ -228,7 +230,8 @@ def render_history(found: History) -> str:
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         mark = "✓" if run.ok else "✗"
         lines.append(
-            f"{mark} #{run.id} {shown_date(run.started_at)}  {run.profile}  {run.model}  {summary}"
+            f"{mark} #{run.id} {shown_date(run.started_at)}  {run.profile}  "
+            f"{escape_control(run.model)}  {summary}"
             + ("  (interrupted)" if run.interrupted else "")
         )
         for result in run.ordered():
