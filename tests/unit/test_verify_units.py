@@ -6,12 +6,11 @@ import pytest
 
 from ccwrap.context import Context
 from ccwrap.errors import UsageError
-from ccwrap.text import escape_control
+from ccwrap.text import escape_control, escape_tree
 from ccwrap.verify import sse
 from ccwrap.verify.checks import groups_for, parse_only
 from ccwrap.verify.checks.answer import same_model
 from ccwrap.verify.checks.conversation import schema_problems
-from ccwrap.verify.escape import escape_tree
 from ccwrap.verify.model import CHECK_IDS, CheckResult, Run, check
 from ccwrap.verify.plan import TOOL, Suite, budget, requests_for
 from ccwrap.verify.target import DEFAULT_MODEL, Target
@@ -19,7 +18,7 @@ from ccwrap.verify.target import DEFAULT_MODEL, Target
 
 def test_escape_control_shows_what_would_move_the_cursor() -> None:
     assert escape_control("a\x1b[2Jb\x07c\x9bd\u202ee") == "a\\x1b[2Jb\\x07c\\x9bd\\u202ee"
-    assert escape_control("two\nlines") == "two\\x0alines"  # a forged line is a forged line
+    assert escape_control("two\nlines\ttab") == "two\\x0alines\\x09tab"
     assert escape_control("plain … ✓ 中文") == "plain … ✓ 中文"
     assert escape_tree({"k\x1b": ["\x1b[31m", 3]}) == {"k\\x1b": ["\\x1b[31m", 3]}
 

@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from ccwrap.context import Context
 from ccwrap.keys.sources import mask
-from ccwrap.text import escape_control
+from ccwrap.text import escape_control, escape_tree
 from ccwrap.verify.checks import Group, groups_for
-from ccwrap.verify.escape import escape_tree
 from ccwrap.verify.exchange import Session
 from ccwrap.verify.model import CHECK_IDS, CheckResult, Run, check
 from ccwrap.verify.plan import DEEP_WINDOW, Budget, Planned, Suite, budget, requests_for
