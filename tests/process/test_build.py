@@ -15,13 +15,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import ccwrap
 from tests.conftest import require
-from tests.gateway import TestGateway
-
-pytestmark = [pytest.mark.subprocess, pytest.mark.gateway]
+from tests.support.gateway import TestGateway
 
 ROOT = Path(__file__).resolve().parents[2]
 PYZ = ROOT / "dist" / "ccwrap.pyz"

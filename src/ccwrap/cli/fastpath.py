@@ -10,8 +10,8 @@ Completing a command or option name in zsh, fish or PowerShell sends its help te
 ``rich_utils`` (another 75 ms) only to strip rich markup, which ccwrap's help texts do not use;
 Typer itself passes the text through unchanged when rich is not installed, and so do we.
 
-Measured in docs/benchmarks.md ("Completion"); ``tests/test_completion.py`` fails if pydantic or
-rich come back on the completion path.
+Measured in docs/benchmarks.md ("Completion"); ``tests/process/test_completion.py`` fails if
+pydantic or rich come back on the completion path.
 """
 
 from __future__ import annotations

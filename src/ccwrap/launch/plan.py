@@ -6,7 +6,7 @@ So the profile's variables go into ``--settings``, and every credential variable
 stale export or settings file cannot slip a token past it. The key itself comes from
 ``apiKeyHelper`` = ``<this ccwrap> key NAME``: ``run`` never reads the key, nothing secret is on
 the command line, and the settings can travel inline. Measured with the real client
-(tests/test_run_claude.py): the helper's output arrives as both ``authorization: Bearer`` and
+(tests/real/test_run_claude.py): the helper's output arrives as both ``authorization: Bearer`` and
 ``x-api-key``, and "" credential variables do not stop it.
 
 When the settings must hold a secret (a literal key such as the proxy's session token, a
