@@ -12,7 +12,7 @@ from pathlib import Path
 def ccwrap_command(
     *, executable: str | None = None, argv0: str | None = None, platform: str = sys.platform
 ) -> list[str]:
-    """How to run this very ccwrap again from a shell, in a venv, from pipx or from source.
+    """How to run this very ccwrap again from a shell: in a venv, from pipx, a .pyz or source.
 
     The console script first (what the user ran, or the one beside the interpreter, which is
     where venvs and pipx put it); ``python -m ccwrap`` only as a last resort, because ``-m`` puts
@@ -23,6 +23,9 @@ def ccwrap_command(
     script_names = ("ccwrap.exe", "ccwrap") if platform.startswith("win") else ("ccwrap",)
     if argv0 and Path(argv0).name in script_names and Path(argv0).is_file():
         return [str(Path(argv0).absolute())]
+    if argv0 and Path(argv0).suffix == ".pyz" and Path(argv0).is_file():
+        # The single-file build (scripts/build): ccwrap is importable only from inside it.
+        return [executable, str(Path(argv0).absolute())]
     for name in script_names:
         beside = Path(executable).parent / name
         if beside.is_file():

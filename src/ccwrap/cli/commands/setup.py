@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 NAME = typer.Argument(
     None, help="Profile name (new: created; existing: edited).", autocompletion=complete_profile
 )
-PRESET = typer.Option(None, "--preset", help="A known gateway (see the README's presets table).")
+PRESET = typer.Option(None, "--preset", help="A known gateway (see docs/gateways.md).")
 KEY_STDIN = typer.Option(False, "--key-stdin", help="Read the key from standard input.")
 INSECURE = typer.Option(
     False, "--insecure-storage", help="Keep the key in a 0600 plain-text file, not the keyring."
