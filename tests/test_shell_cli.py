@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ccwrap.cli import shell as cli_shell
+from ccwrap.cli.commands import shell as cli_shell
 from ccwrap.context import Context
 from ccwrap.profiles.store import Profile, ProfileStore
 from ccwrap.shell.integration import SHELLS

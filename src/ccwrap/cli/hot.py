@@ -77,7 +77,7 @@ def _parse_key(args: Sequence[str]) -> Command | None:
     name, reveal = rest[0], "--reveal" in args
 
     def command() -> int:
-        from ccwrap.cli.key import print_key
+        from ccwrap.cli.commands.key import print_key
 
         print_key(name, reveal)
         return 0
@@ -86,7 +86,7 @@ def _parse_key(args: Sequence[str]) -> Command | None:
 
 
 def _run(options: dict[str, Any], claude_args: list[str]) -> int:
-    from ccwrap.cli.run import run_command
+    from ccwrap.cli.commands.run import run_command
 
     return run_command(
         options["profile"], options["proxy"], options["dry_run"], options["json"], claude_args

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ccwrap.cli import profile_options as opt
+from ccwrap.cli.commands import profile_options as opt
 from ccwrap.cli.common import Services, complete_profile, info, stderr_console, warn
 
 if TYPE_CHECKING:
