@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ccwrap.ledger.usage import ResponseTap, Usage, requested_model
+from ccwrap.ledger.usage import ResponseTap, Usage, clean_text, requested_model
 
 if TYPE_CHECKING:
     from ccwrap.context import Paths
@@ -267,7 +267,7 @@ class Observation:
         for name, value in headers:
             attribute = SESSION_HEADERS.get(name)
             if attribute is not None:
-                setattr(record, attribute, value[:ID_LIMIT].decode("latin-1"))
+                setattr(record, attribute, clean_text(value.decode("latin-1"), ID_LIMIT))
         return cls(writer, record, start, clock)
 
     def request(self, body: bytes, mapped: bytes | None = None) -> None:

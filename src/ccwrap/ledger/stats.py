@@ -19,6 +19,7 @@ import statistics
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from ccwrap.ledger.prices import Prices
@@ -190,6 +191,7 @@ class Summary:
     groups: list[Group]
     total: Group
     callouts: list[str]
+    days: list[Group] = field(default_factory=list)  # one per day, oldest first (the chart)
 
 
 def key_of(by: str) -> Callable[[Mapping[str, Any]], str]:
@@ -212,22 +214,28 @@ def summarize(
     previous: Iterable[Mapping[str, Any]] = (),
 ) -> Summary:
     """Rows grouped by ``by`` (sorted by key), the totals, and what deserves a line of notice."""
-    key = key_of(by)
+    key, day_of = key_of(by), key_of("day")
     groups: dict[str, Group] = {}
+    days: dict[str, Group] = {}
     total = Group("total")
     rows = list(rows)
     for row in rows:
         price = prices.get(str(row["profile"]))
-        name = key(row)
-        group = groups.get(name)
-        if group is None:
-            group = groups[name] = Group(name)
-        group.add(row, price)
+        for table, name in ((groups, key(row)), (days, day_of(row))):
+            group = table.get(name)
+            if group is None:
+                group = table[name] = Group(name)
+            group.add(row, price)
         total.add(row, price)
     before = Group("previous")
     for row in previous:
         before.add(row, None)
-    return Summary([groups[name] for name in sorted(groups)], total, callouts(rows, total, before))
+    return Summary(
+        [groups[name] for name in sorted(groups)],
+        total,
+        callouts(rows, total, before),
+        [days[name] for name in sorted(days)],
+    )
 
 
 def callouts(rows: list[Mapping[str, Any]], now: Group, before: Group) -> list[str]:
@@ -258,3 +266,37 @@ def callouts(rows: list[Mapping[str, Any]], now: Group, before: Group) -> list[s
 def same_model(asked: str, served: str) -> bool:
     """A dated variant (``claude-x`` served as ``claude-x-20250101``) is the same model."""
     return served == asked or served.startswith(asked + "-") or asked.startswith(served + "-")
+
+
+_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_when(text: str, now: float) -> float:
+    """``7d``, ``12h``, ``30m``, ``2w`` (that long before ``now``), or a date (local midnight)
+    or an ISO date and time; Unix seconds."""
+    from ccwrap.errors import UsageError
+
+    value = text.strip()
+    if len(value) >= 2 and value[:-1].isdigit() and value[-1].lower() in _UNITS:
+        return now - int(value[:-1]) * _UNITS[value[-1].lower()]
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"not a time: {text!r}", hint="use 7d, 24h, 30m, 2w, or a date such as 2026-01-31"
+        ) from None
+    return parsed.timestamp()
+
+
+def iso_time(when: float) -> str:
+    return datetime.fromtimestamp(when).astimezone().isoformat(timespec="seconds")
+
+
+def ingest_transcripts(conn: sqlite3.Connection, config_dir: Path) -> int:
+    """Read new transcript lines from ``config_dir`` and every config folder a launch used."""
+    from ccwrap.ledger.transcripts import ingest, transcript_files
+
+    folders = {config_dir}
+    for (folder,) in conn.execute("SELECT DISTINCT claude_config_dir FROM launches"):
+        folders.add(Path(folder))
+    return sum(ingest(conn, transcript_files(folder)) for folder in sorted(folders))

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ccwrap.ledger.usage import Usage
+from ccwrap.ledger.usage import Usage, clean_text
 
 HEAD_BYTES = 256
 BLOCK = 1 << 20
@@ -183,11 +183,11 @@ def parse_line(line: bytes) -> Entry | None:
     model = message.get("model")
     cwd = data.get("cwd")
     return Entry(
-        session_id=session[:128],
-        message_id=message_id[:128],
+        session_id=clean_text(session, 128) or "?",
+        message_id=clean_text(message_id, 128) or "?",
         time=when,
-        cwd=cwd[:4096] if isinstance(cwd, str) else None,
-        model=model[:256] if isinstance(model, str) else None,
+        cwd=cwd[:4096] if isinstance(cwd, str) else None,  # compared with launches, not shown
+        model=clean_text(model),
         usage=usage,
     )
 

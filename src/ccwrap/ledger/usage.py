@@ -75,10 +75,18 @@ def _count(value: object) -> int | None:
     return None
 
 
-def _text(value: object, limit: int = 256) -> str | None:
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def clean_text(value: object, limit: int = 256) -> str | None:
+    """A string from outside (a gateway, a transcript, a header) as the ledger keeps it: capped,
+    control characters replaced, so nothing printed from it can move the cursor or colour."""
     if isinstance(value, str) and value:
-        return value[:limit]
+        return _CONTROL.sub("?", value[:limit])
     return None
+
+
+_text = clean_text
 
 
 def requested_model(body: bytes) -> str | None:
