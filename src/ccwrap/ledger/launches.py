@@ -2,6 +2,7 @@
 
     record_launch(paths, ...)     a row at start (profile, time, folder, claude's config folder)
     finish_launch(paths, id, rc)  its end and exit code, when ccwrap supervised claude
+    tracked(paths, launch, run)   both around one launch
 
 On POSIX a plain ``run`` execs claude: ccwrap is gone when claude exits, so such a launch has no
 end and no exit code (``supervised`` = 0). Recording never stops a launch: any failure is silent.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -90,3 +92,32 @@ def session_flag(args: list[str] | tuple[str, ...]) -> str | None:
         if arg.startswith("--session-id="):
             return arg.split("=", 1)[1][:128]
     return None
+
+
+def tracked(
+    paths: Paths,
+    launch: Launch,
+    run: Callable[[], int],
+    *,
+    env: MutableMapping[str, str] | None = None,
+) -> int:
+    """Record the launch, run it, record its end when ``run`` returns (exec never does).
+
+    ``env`` (claude's environment) gets ``CCWRAP_LAUNCH_ID``, so the status line can tell the
+    ledger which session this launch became.
+    """
+    launch_id = record_launch(paths, launch)
+    if env is not None and launch_id is not None:
+        env[LAUNCH_VARIABLE] = str(launch_id)
+    code = run()
+    finish_launch(paths, launch_id, code)
+    return code
+
+
+def bind_session(conn: sqlite3.Connection, launch_id: str, session_id: str) -> None:
+    """The status line saw ``session_id`` in the launch ``launch_id``: attribution becomes exact."""
+    if launch_id.isdigit():
+        conn.execute(
+            "UPDATE launches SET session_id = ? WHERE id = ? AND session_id IS NULL",
+            (session_id[:128], int(launch_id)),
+        )

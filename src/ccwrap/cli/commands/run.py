@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from ccwrap.context import Context
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from ccwrap.claude.settings_files import SettingsFile
     from ccwrap.launch.process import LaunchPlan
+    from ccwrap.ledger.launches import Launch
     from ccwrap.profiles.store import Profile
 
 
@@ -63,6 +64,7 @@ def run_command(
 ) -> int:
     """Parse → one core call → render; returns the exit status (exec does not return)."""
     from ccwrap.launch.process import launch, prepare_launch, wants_proxy
+    from ccwrap.ledger.launches import tracked
     from ccwrap.profiles.store import ProfileStore, resolve
 
     if json_output and not dry_run:
@@ -79,7 +81,27 @@ def run_command(
         sys.stderr.write(f"ccwrap: warning: {message}\n")
     sys.stderr.flush()
     sys.stdout.flush()
-    return launch(plan, ctx.paths.run_dir)
+    record = _launch_record(ctx, chosen, plan.env, claude_args, supervised=not plan.inline)
+    return tracked(ctx.paths, record, lambda: launch(plan, ctx.paths.run_dir), env=plan.env)
+
+
+def _launch_record(
+    ctx: Context, profile: Profile, env: Mapping[str, str], args: Sequence[str], **kind: bool
+) -> Launch:
+    """What the ledger keeps about a launch, to attribute its transcripts later."""
+    from pathlib import Path
+
+    from ccwrap.ledger.launches import Launch, session_flag
+
+    config = env.get("CLAUDE_CONFIG_DIR")
+    return Launch(
+        profile=profile.name,
+        cwd=ctx.cwd,
+        claude_config_dir=Path(config).expanduser() if config else ctx.claude_config_dir,
+        supervised=kind.get("supervised", True),
+        proxied=kind.get("proxied", False),
+        session_id=session_flag(list(args)),
+    )
 
 
 def _print_plan(plan: LaunchPlan, json_output: bool) -> None:
@@ -97,6 +119,7 @@ def _run_behind_proxy(
 ) -> int:
     """The proxy path: ccwrap stays alive beside claude (see ccwrap.proxy.session)."""
     from ccwrap.keys.sources import SecretStore
+    from ccwrap.ledger.launches import tracked
     from ccwrap.proxy import session
 
     if dry_run:
@@ -108,7 +131,10 @@ def _run_behind_proxy(
         return 0
     sys.stderr.flush()
     sys.stdout.flush()
-    return session.run_behind_proxy(ctx, SecretStore(ctx), profile, args)
+    record = _launch_record(ctx, profile, ctx.environ, args, proxied=True)
+    return tracked(
+        ctx.paths, record, lambda: session.run_behind_proxy(ctx, SecretStore(ctx), profile, args)
+    )
 
 
 def render_plan(plan: LaunchPlan) -> str:
