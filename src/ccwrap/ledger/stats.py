@@ -15,7 +15,6 @@ launch explains is ``(unattributed)``.
 from __future__ import annotations
 
 import sqlite3
-import statistics
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -155,6 +154,8 @@ class Group:
             return None
         if len(self.ttfbs) == 1:
             return self.ttfbs[0]
+        import statistics  # lazily: the status line imports this module, and needs no quantiles
+
         cuts = statistics.quantiles(self.ttfbs, n=100, method="inclusive")
         return cuts[round(quantile * 100) - 1]
 

@@ -13,7 +13,17 @@ if TYPE_CHECKING:
 
 
 def register(app: typer.Typer) -> None:
-    from ccwrap.cli.commands import doctor, key, profile, proxy, settings, setup, shell, stats
+    from ccwrap.cli.commands import (
+        doctor,
+        key,
+        profile,
+        proxy,
+        settings,
+        setup,
+        shell,
+        stats,
+        statusline,
+    )
     from ccwrap.cli.commands import run as run_cli
 
     setup.register(app)
@@ -24,4 +34,5 @@ def register(app: typer.Typer) -> None:
     settings.register(app)
     doctor.register(app)
     stats.register(app)
+    statusline.register(app)
     shell.register(app)
