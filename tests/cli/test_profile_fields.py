@@ -107,7 +107,7 @@ def test_profile_show_rows_follow_the_table() -> None:
 def test_docs_profiles_table_is_current() -> None:
     from pathlib import Path
 
-    doc = (Path(__file__).parent.parent / "docs" / "profiles.md").read_text(encoding="utf-8")
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "profiles.md").read_text(encoding="utf-8")
     assert profile_fields.markdown_table() in doc, (
         "regenerate: python -c 'from ccwrap.profiles.fields import markdown_table; "
         "print(markdown_table())'"

@@ -21,7 +21,7 @@ def test_every_public_name_is_importable_from_the_package(package: object) -> No
 
 def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError):
-        _ = ccwrap.claude.no_such_name  # type: ignore[attr-defined]
+        _ = ccwrap.claude.no_such_name
 
 
 def test_one_origin_and_resolution_pair() -> None:

@@ -14,7 +14,6 @@ first bytes: a file that grew is read from there, one that shrank or was replace
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ccwrap.ledger.usage import Usage, clean_text
+from ccwrap.text import loads_bounded
 
 HEAD_BYTES = 256
 BLOCK = 1 << 20
@@ -165,7 +165,7 @@ def _lines(handle: Any, offset: int) -> Iterator[tuple[bytes, int]]:
 
 def parse_line(line: bytes) -> Entry | None:
     try:
-        data = json.loads(line)
+        data = loads_bounded(line, max_bytes=LINE_LIMIT)
     except ValueError:
         return None
     if not isinstance(data, Mapping) or data.get("type") != "assistant":

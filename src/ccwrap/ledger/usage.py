@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from ccwrap.text import escape_control
+
 LINE_CAP = 256 * 1024  # an SSE line longer than this is not one of the events we read
 JSON_WHOLE = 1024 * 1024  # a JSON answer up to this size is parsed whole
 JSON_EDGE = 16 * 1024  # beyond it, only its head and tail are kept
@@ -75,14 +77,11 @@ def _count(value: object) -> int | None:
     return None
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
 def clean_text(value: object, limit: int = 256) -> str | None:
     """A string from outside (a gateway, a transcript, a header) as the ledger keeps it: capped,
     control characters replaced, so nothing printed from it can move the cursor or colour."""
     if isinstance(value, str) and value:
-        return _CONTROL.sub("?", value[:limit])
+        return escape_control(value[:limit])
     return None
 
 

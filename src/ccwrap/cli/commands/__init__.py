@@ -23,6 +23,7 @@ def register(app: typer.Typer) -> None:
         shell,
         stats,
         statusline,
+        verify,
     )
     from ccwrap.cli.commands import run as run_cli
 
@@ -33,6 +34,7 @@ def register(app: typer.Typer) -> None:
     proxy.register(app)
     settings.register(app)
     doctor.register(app)
+    verify.register(app)
     stats.register(app)
     statusline.register(app)
     shell.register(app)

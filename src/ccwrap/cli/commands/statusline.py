@@ -8,7 +8,6 @@ goes wrong (no ledger, a locked or corrupt one, garbage on stdin) prints a plain
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -58,10 +57,11 @@ def execute() -> int:
 
 def status_line(raw: bytes, ctx: Context | None = None) -> str:
     from ccwrap.context import Context
+    from ccwrap.text import loads_bounded
 
     ctx = ctx or Context.from_os()
     try:
-        data = json.loads(raw) if raw.strip() else {}
+        data = loads_bounded(raw) if raw.strip() else {}
     except ValueError:
         data = {}
     if not isinstance(data, Mapping):
