@@ -62,21 +62,27 @@ class SessionView:
 
 
 def session_view(
-    conn: sqlite3.Connection, data: Mapping[str, Any], launch_id: str | None
+    conn: sqlite3.Connection,
+    data: Mapping[str, Any],
+    launch_id: str | None,
+    writer: Callable[[], sqlite3.Connection],
 ) -> SessionView:
+    """The session's numbers, read through ``conn`` (read-only: closing it costs no sync);
+    ``writer()`` opens the ledger for writing only when there is something to write (new
+    transcript lines, a launch to bind)."""
     from ccwrap.ledger.launches import bind_session
-    from ccwrap.ledger.stats import attribute
+    from ccwrap.ledger.transcripts import ingest, unread
 
     view = SessionView()
     session = clean_text(data.get("session_id"), 128)
     if launch_id:
         row = conn.execute(
-            "SELECT profile FROM launches WHERE id = ?",
+            "SELECT profile, session_id FROM launches WHERE id = ?",
             (int(launch_id) if launch_id.isdigit() else -1,),
         ).fetchone()
         view.profile = row[0] if row else None
-        if session and row:
-            bind_session(conn, launch_id, session)
+        if session and row and row[1] is None:
+            bind_session(writer(), launch_id, session)
     if not session:
         return view
     proxied = conn.execute(
@@ -93,7 +99,9 @@ def session_view(
         view.profile = view.profile or last[0]
         view.model = last[1]
         return view
-    _read_transcript(conn, data.get("transcript_path"))
+    path = data.get("transcript_path")
+    if isinstance(path, str) and path.endswith(".jsonl") and unread(conn, Path(path)):
+        ingest(writer(), [Path(path)])
     view.take(
         conn.execute(
             f"SELECT {SUMS} FROM transcript_usage WHERE session_id = ?",  # noqa: S608
@@ -106,15 +114,12 @@ def session_view(
     ).fetchone()
     view.model = last[0] if last else None
     if view.profile is None and view.answers:
+        from ccwrap.ledger.stats import (
+            attribute,
+        )  # lazily: only a session run without the launch id
+
         view.profile = attribute(conn).get(session)
     return view
-
-
-def _read_transcript(conn: sqlite3.Connection, path: object) -> None:
-    from ccwrap.ledger.transcripts import ingest
-
-    if isinstance(path, str) and path.endswith(".jsonl"):
-        ingest(conn, [Path(path)])
 
 
 def render(

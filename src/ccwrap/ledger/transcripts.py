@@ -2,6 +2,7 @@
 
     transcript_files(config_dir)   the ``projects/**/*.jsonl`` files under a claude config folder
     ingest(conn, files)            read each file from where the last read stopped; rows added
+    unread(conn, path)             whether a file has bytes not read yet
 
 Claude Code writes one JSON object a line to ``<config>/projects/<folder>/<session>.jsonl``;
 assistant lines carry ``message.usage`` (one line per content block, all with the same
@@ -62,6 +63,18 @@ def ingest(conn: sqlite3.Connection, files: Iterable[Path]) -> int:
         except (OSError, sqlite3.OperationalError):
             continue  # unreadable now, or the ledger busy: next time
     return kept
+
+
+def unread(conn: sqlite3.Connection, path: Path) -> bool:
+    """Whether ``path`` holds bytes the ledger has not read (a cheap check before writing)."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return False
+    row = conn.execute(
+        "SELECT read_offset FROM transcript_files WHERE path = ?", (str(path),)
+    ).fetchone()
+    return row is None or row[0] != size
 
 
 def _ingest_file(conn: sqlite3.Connection, path: Path) -> int:

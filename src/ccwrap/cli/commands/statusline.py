@@ -76,16 +76,40 @@ def status_line(raw: bytes, ctx: Context | None = None) -> str:
 
 
 def _view(ctx: Context, data: Mapping[str, Any]) -> Any:
-    from ccwrap.ledger.database import open_ledger
+    """Read through a read-only connection; open for writing only when needed (and if the
+    ledger does not exist yet, create it only then)."""
+    import sqlite3
+
+    from ccwrap.errors import LedgerError
+    from ccwrap.ledger.database import ledger_path, open_ledger, schema_version
     from ccwrap.ledger.launches import LAUNCH_VARIABLE
+    from ccwrap.ledger.schema import MIGRATIONS
     from ccwrap.ledger.statusline import session_view
 
-    conn = open_ledger(ctx.paths)
+    opened: list[sqlite3.Connection] = []
+
+    def writer() -> sqlite3.Connection:
+        if not opened:
+            conn = open_ledger(ctx.paths)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
+            opened.append(conn)
+        return opened[0]
+
     try:
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
-        return session_view(conn, data, ctx.environ.get(LAUNCH_VARIABLE))
+        reader = open_ledger(ctx.paths, readonly=True)
+    except LedgerError:
+        if ledger_path(ctx.paths).exists():
+            raise
+        reader = writer()  # no ledger yet: the transcript may give the first rows
+    if schema_version(reader) < max(m.version for m in MIGRATIONS):
+        reader.close()
+        reader = writer()  # written by an older ccwrap: migrate it first
+    try:
+        reader.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
+        return session_view(reader, data, ctx.environ.get(LAUNCH_VARIABLE), writer)
     finally:
-        conn.close()
+        for conn in {id(c): c for c in [reader, *opened]}.values():
+            conn.close()
 
 
 def _prices(ctx: Context, name: str) -> Prices | None:
