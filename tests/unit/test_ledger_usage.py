@@ -143,33 +143,49 @@ def paths_in(tmp_path: Path) -> Paths:
 
 def test_an_observation_becomes_one_row(tmp_path: Path) -> None:
     writer = LedgerWriter(paths_in(tmp_path))
-    ticks = iter([1.25, 2.0])
     seen = Observation.begin(
         writer,
         profile="work",
         route="POST /v1/messages",
-        headers=[(b"x-claude-code-session-id", b"s-1"), (b"x-claude-code-agent-id", b"a-1")],
+        headers=[(b"x-claude-code-session-id", b"s-1"), (b"x-claude-code-agent-id", b"a\x1b[2J")],
         wall=1000.0,
-        start=1.0,
-        clock=lambda: next(ticks),
     )
-    seen.request(b'{"model":"claude-a"}', b'{"model":"gw-a"}')
-    seen.response(200, [(b"content-type", b"text/event-stream")])
+    seen.models(requested_model(b'{"model":"claude-a"}'), "gw-a")
+    seen.response([(b"content-type", b"text/event-stream")])
     seen.chunk(stream())
-    seen.end()
+    seen.finish(status=200, ttfb_ms=250.0, duration_ms=1000.0)
+    seen.finish(status=500, ttfb_ms=None, duration_ms=None)  # once only
+    cut = Observation.begin(writer, profile="work", route="r", headers=[], wall=1001.0)
+    cut.response([(b"content-type", b"text/event-stream")])
+    cut.chunk(stream()[:-100])
+    cut.finish(status=200, ttfb_ms=1.0, duration_ms=2.0, cut=True, error_type="stream_cut")
+    failed = Observation.begin(writer, profile="work", route="r", headers=[], wall=1002.0)
+    failed.finish(status=None, ttfb_ms=None, duration_ms=3.0, error_type="upstream_unreachable")
     writer.close()
     conn = open_ledger(paths_in(tmp_path))
-    row = dict(conn.execute("SELECT * FROM proxy_requests").fetchone())
+    rows = [dict(r) for r in conn.execute("SELECT * FROM proxy_requests ORDER BY time")]
+    assert len(rows) == 3
+    row = rows[0]
     assert row["session_id"] == "s-1"
-    assert row["agent_id"] == "a-1"
+    assert row["agent_id"] == "a\\x1b[2J"  # escaped before it is stored
     assert (row["model_requested"], row["model_mapped"], row["model_served"]) == (
         "claude-a",
         "gw-a",
         "claude-served-1",
     )
-    assert (row["ttfb_ms"], row["duration_ms"]) == (250.0, 1000.0)
+    assert (row["status"], row["ttfb_ms"], row["duration_ms"]) == (200, 250.0, 1000.0)
     assert (row["input_tokens"], row["output_tokens"], row["complete"]) == (7, 42, 1)
     assert row["cache_creation_1h_input_tokens"] == 200
+    assert (rows[1]["error_type"], rows[1]["complete"], rows[1]["input_tokens"]) == (
+        "stream_cut",
+        0,
+        7,
+    )
+    assert (rows[2]["status"], rows[2]["error_type"], rows[2]["input_tokens"]) == (
+        None,
+        "upstream_unreachable",
+        None,
+    )
 
 
 def test_prune_and_the_size_cap_drop_the_oldest(tmp_path: Path) -> None:

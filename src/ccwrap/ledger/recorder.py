@@ -17,11 +17,11 @@ import logging
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ccwrap.ledger.usage import ResponseTap, Usage, clean_text, requested_model
+from ccwrap.ledger.usage import ResponseTap, Usage, clean_text
 
 if TYPE_CHECKING:
     from ccwrap.context import Paths
@@ -231,25 +231,18 @@ ID_LIMIT = 128
 
 
 class Observation:
-    """One request seen by the proxy: fed by its hooks, submitted once when it ends.
+    """One request seen by the proxy: fed by its hook, submitted once when it ends.
 
     Every method is cheap and never raises: the proxy calls them on its hot path.
     """
 
-    __slots__ = ("_clock", "_start", "_tap", "_writer", "record")
+    __slots__ = ("_tap", "_writer", "done", "record")
 
-    def __init__(
-        self,
-        writer: LedgerWriter,
-        record: RequestRecord,
-        start: float,
-        clock: Callable[[], float],
-    ) -> None:
+    def __init__(self, writer: LedgerWriter, record: RequestRecord) -> None:
         self._writer = writer
-        self._start = start
-        self._clock = clock
         self._tap: ResponseTap | None = None
         self.record = record
+        self.done = False
 
     @classmethod
     def begin(
@@ -260,58 +253,53 @@ class Observation:
         route: str,
         headers: Iterable[tuple[bytes, bytes]],
         wall: float,
-        start: float,
-        clock: Callable[[], float],
     ) -> Observation:
         record = RequestRecord(time=wall, profile=profile, route=route)
         for name, value in headers:
             attribute = SESSION_HEADERS.get(name)
             if attribute is not None:
                 setattr(record, attribute, clean_text(value.decode("latin-1"), ID_LIMIT))
-        return cls(writer, record, start, clock)
+        return cls(writer, record)
 
-    def request(self, body: bytes, mapped: bytes | None = None) -> None:
-        """The body as the client sent it, and as forwarded when the model map renamed it."""
-        try:
-            self.record.model_requested = requested_model(body) if body else None
-            self.record.model_mapped = (
-                requested_model(mapped)
-                if mapped is not None and mapped is not body
-                else self.record.model_requested
-            )
-        except Exception:  # noqa: S110 -- a request we cannot read is recorded without a model
-            pass
+    def models(self, requested: str | None, mapped: str | None) -> None:
+        self.record.model_requested = requested
+        self.record.model_mapped = mapped
 
-    def response(self, status: int, headers: list[tuple[bytes, bytes]]) -> None:
-        self.record.status = status
-        self.record.ttfb_ms = (self._clock() - self._start) * 1000
+    def response(self, headers: list[tuple[bytes, bytes]]) -> None:
         self._tap = ResponseTap.start(headers)
 
     def chunk(self, data: bytes) -> None:
         if self._tap is not None:
             self._tap.feed(data)
 
-    def failed(self, error_type: str, status: int | None = None) -> None:
-        """The proxy answered an error of its own (upstream unreachable, cut stream…)."""
-        self.record.error_type = error_type
-        if status is not None and self.record.status is None:
-            self.record.status = status
-
-    def end(self) -> None:
+    def finish(
+        self,
+        *,
+        status: int | None,
+        ttfb_ms: float | None,
+        duration_ms: float | None,
+        cut: bool = False,
+        error_type: str | None = None,
+    ) -> None:
         """The exchange is over, however it ended: the record goes to the writer's queue."""
+        if self.done:
+            return
+        self.done = True
         try:
             record = self.record
-            record.duration_ms = (self._clock() - self._start) * 1000
+            record.status = status or None
+            record.ttfb_ms = ttfb_ms
+            record.duration_ms = duration_ms
             tap = self._tap
             if tap is not None:
                 tap.finish()
                 record.usage = tap.usage
                 record.model_served = tap.model
-                record.complete = tap.complete and record.error_type is None
-                if record.error_type is None:
-                    record.error_type = tap.error_type
-                if record.error_type is None and record.status is not None:
-                    record.error_type = status_kind(record.status)
+                error_type = error_type or tap.error_type
+                record.complete = tap.complete and not cut
+            if error_type is None and record.status is not None:
+                error_type = status_kind(record.status)
+            record.error_type = error_type
             self._writer.submit(record)
         except Exception:  # noqa: S110 -- the ledger never breaks a request
             pass
