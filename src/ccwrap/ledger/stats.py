@@ -24,6 +24,9 @@ from typing import Any
 from ccwrap.ledger.prices import Prices
 
 UNATTRIBUTED = "(unattributed)"
+# The requests that are answers (and cost): count_tokens, the models list and HEAD / are
+# recorded too, but not counted as requests.
+MESSAGES_ROUTE = "POST /v1/messages"
 NO_SESSION = "(no session)"
 LAUNCH_SLACK = 5.0  # seconds: a launch recorded just after claude's first line still counts
 BY = ("day", "profile", "model", "session")
@@ -43,8 +46,8 @@ def usage_rows(
     rows = [
         {**dict(r), "source": "proxy"}
         for r in conn.execute(
-            "SELECT * FROM proxy_requests WHERE time >= ? AND time < ? ORDER BY time",
-            (since, until),
+            "SELECT * FROM proxy_requests WHERE time >= ? AND time < ? AND route = ? ORDER BY time",
+            (since, until, MESSAGES_ROUTE),
         )
     ]
     proxied = {

@@ -23,6 +23,7 @@ from ccwrap.ledger.prices import Prices, format_cost
 from ccwrap.ledger.usage import clean_text
 
 SEPARATOR = " · "
+MESSAGES_ROUTE = "POST /v1/messages"  # as in ledger.stats (not imported: it is heavier)
 SUMS = (
     "sum(input_tokens), sum(output_tokens), sum(cache_read_input_tokens),"
     " sum(cache_creation_input_tokens), sum(cache_creation_5m_input_tokens),"
@@ -86,15 +87,15 @@ def session_view(
     if not session:
         return view
     proxied = conn.execute(
-        f"SELECT {SUMS} FROM proxy_requests WHERE session_id = ?",  # noqa: S608
-        (session,),
+        f"SELECT {SUMS} FROM proxy_requests WHERE session_id = ? AND route = ?",  # noqa: S608
+        (session, MESSAGES_ROUTE),
     ).fetchone()
     if proxied[6]:
         view.take(proxied)
         last = conn.execute(
-            "SELECT profile, model_served FROM proxy_requests WHERE session_id = ?"
+            "SELECT profile, model_served FROM proxy_requests WHERE session_id = ? AND route = ?"
             " ORDER BY time DESC LIMIT 1",
-            (session,),
+            (session, MESSAGES_ROUTE),
         ).fetchone()
         view.profile = view.profile or last[0]
         view.model = last[1]
