@@ -22,11 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from ccwrap.ledger.prices import Prices
+from ccwrap.ledger.usage import MESSAGES_ROUTE
 
 UNATTRIBUTED = "(unattributed)"
-# The requests that are answers (and cost): count_tokens, the models list and HEAD / are
-# recorded too, but not counted as requests.
-MESSAGES_ROUTE = "POST /v1/messages"
 NO_SESSION = "(no session)"
 LAUNCH_SLACK = 5.0  # seconds: a launch recorded just after claude's first line still counts
 BY = ("day", "profile", "model", "session")

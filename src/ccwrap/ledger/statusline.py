@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from ccwrap.ledger.prices import Prices, format_cost
-from ccwrap.ledger.usage import clean_text
+from ccwrap.ledger.usage import MESSAGES_ROUTE, clean_text
 
 SEPARATOR = " · "
-MESSAGES_ROUTE = "POST /v1/messages"  # as in ledger.stats (not imported: it is heavier)
 SUMS = (
     "sum(input_tokens), sum(output_tokens), sum(cache_read_input_tokens),"
     " sum(cache_creation_input_tokens), sum(cache_creation_5m_input_tokens),"

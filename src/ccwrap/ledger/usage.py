@@ -22,6 +22,9 @@ from typing import Any
 
 from ccwrap.text import escape_control
 
+# The route of the requests that are answers (and cost); the proxy records count_tokens, the
+# models list and HEAD / too, and stats and the status line do not count those as requests.
+MESSAGES_ROUTE = "POST /v1/messages"
 LINE_CAP = 256 * 1024  # an SSE line longer than this is not one of the events we read
 JSON_WHOLE = 1024 * 1024  # a JSON answer up to this size is parsed whole
 JSON_EDGE = 16 * 1024  # beyond it, only its head and tail are kept
