@@ -17,7 +17,7 @@ import logging
 import queue
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -322,3 +322,13 @@ STATUS_KINDS = {
     500: "api_error",
     529: "overloaded_error",
 }
+
+
+LEDGER_VARIABLE = "CCWRAP_LEDGER"  # "off": the proxy records nothing
+
+
+def writer_for(paths: Paths, environ: Mapping[str, str]) -> LedgerWriter | None:
+    """The proxy's ledger writer, or None when ``CCWRAP_LEDGER=off`` turns recording off."""
+    if environ.get(LEDGER_VARIABLE, "").strip().lower() in ("off", "0", "no", "false"):
+        return None
+    return LedgerWriter(paths)
