@@ -39,3 +39,11 @@ def key_helper_command(profile: str, command: Sequence[str] | None = None) -> st
     if sys.platform.startswith("win"):
         return subprocess.list2cmdline(parts)
     return shlex.join(parts)
+
+
+def statusline_command(command: Sequence[str] | None = None) -> str:
+    """Claude Code's ``statusLine`` command: this ccwrap's ``statusline`` (docs/stats.md)."""
+    parts = [*(command or ccwrap_command()), "statusline"]
+    if sys.platform.startswith("win"):
+        return subprocess.list2cmdline(parts)
+    return shlex.join(parts)

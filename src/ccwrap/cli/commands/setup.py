@@ -100,6 +100,7 @@ def render(result: SetupResult) -> None:
         f"next: ccwrap run -p {name}   (launch claude with it)\n"
         f"      ccwrap use {name}   (make plain `claude` use it)\n"
         f"      ccwrap alias add cc-{name} --profile {name}   (a shell shortcut)\n"
+        "      ccwrap settings apply --statusline   (cost and cache hits in claude's status bar)\n"
         f"      ccwrap doctor --profile {name}   (if something does not work)"
     )
 
