@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from ccwrap.errors import ConfigError
+from ccwrap.keys.sources import mask
 from ccwrap.profiles.fields import FIELDS, ProfileField, variables_of
 from ccwrap.profiles.model import Profile
 
@@ -31,16 +33,67 @@ MANAGED_VARIABLES: tuple[str, ...] = (
     *FLAG_VARIABLES,
     *MODEL_VARIABLES.values(),
 )
-# Variables that carry a secret: masked wherever they are shown.
+# Variables that carry a secret by name. Every other secret variable is found by the rule in
+# is_secret_variable, which every writer and renderer uses.
 SECRET_VARIABLES = frozenset({AUTH_TOKEN, API_KEY, "CLAUDE_CODE_OAUTH_TOKEN"})
+# The last word of a secret's name (MY_API_TOKEN, GW_SECRET, DB_PASSWORD, OPENAI_KEY), and the
+# words that make any name a secret's (AWS_SECRET_ACCESS_KEY). Plural counts (MAX_THINKING_TOKENS)
+# and settings about a key (CLAUDE_CODE_API_KEY_HELPER_TTL_MS) are not secrets.
+_SECRET_LAST_WORDS = frozenset(
+    {"TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "KEY", "APIKEY", "CREDENTIAL",
+     "CREDENTIALS", "PAT", "COOKIE"}
+)  # fmt: skip
+_SECRET_WORDS = frozenset({"SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "CREDENTIALS"})
+# Variables that change which program runs or what it loads: refused in a profile's env unless
+# forced, and shown before an import.
+_DANGEROUS_VARIABLES = frozenset(
+    {"LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "NODE_OPTIONS", "NODE_PATH", "PATH", "BASH_ENV",
+     "ENV", "ZDOTDIR", "SHELL", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "PERL5OPT",
+     "PERL5LIB", "RUBYOPT", "RUBYLIB", "GIT_SSH_COMMAND", "GIT_EXEC_PATH", "PROMPT_COMMAND",
+     "NODE_TLS_REJECT_UNAUTHORIZED", "CLAUDE_CONFIG_DIR"}
+)  # fmt: skip
+_DANGEROUS_PREFIXES = ("LD_", "DYLD_")
+# Variables that send claude's traffic through another host or trust other certificates: fine
+# to set yourself, worth a look in a file someone shared.
+_REDIRECTING_VARIABLES = frozenset(
+    {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE",
+     "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"}
+)  # fmt: skip
 
-# An environment variable name every shell can export (checked with fullmatch).
-VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
-def is_variable_name(name: str) -> bool:
-    return bool(VARIABLE_NAME.fullmatch(name))
+def is_secret_variable(name: str) -> bool:
+    """The one rule for "this variable holds a secret": ``*_TOKEN``, ``*_SECRET``,
+    ``*_PASSWORD``, ``*_API_KEY``, ``*_KEY``, ``*_CREDENTIALS``… (any case), and the credential
+    variables Claude Code reads. Masked wherever shown, refused in a profile's env."""
+    words = name.upper().replace("-", "_").split("_")
+    return (
+        name in SECRET_VARIABLES
+        or words[-1] in _SECRET_LAST_WORDS
+        or bool(_SECRET_WORDS.intersection(words))
+    )
+
+
+def is_dangerous_variable(name: str) -> bool:
+    """``LD_PRELOAD``, ``NODE_OPTIONS``, ``PATH``…: the variable changes what runs or loads."""
+    upper = name.upper()
+    return upper in _DANGEROUS_VARIABLES or upper.startswith(_DANGEROUS_PREFIXES)
+
+
+def is_redirecting_variable(name: str) -> bool:
+    """A proxy or certificate variable: the traffic may go elsewhere or be trusted differently."""
+    return name.upper() in _REDIRECTING_VARIABLES
+
+
+def mask_secrets(env: Mapping[str, Any]) -> dict[str, Any]:
+    """``env`` with the value of every secret variable masked (for anything that is shown)."""
+    return {
+        name: mask(value)
+        if isinstance(value, str) and value and is_secret_variable(name)
+        else value
+        for name, value in env.items()
+    }
 
 
 def credential_variable(profile: Profile) -> str | None:
@@ -101,7 +154,11 @@ def parse_header(line: str) -> tuple[str, str]:
     """``'X-Team: a'`` → ``('X-Team', 'a')``, validated (for ``--header``)."""
     name, sep, value = line.partition(":")
     if not sep:
-        raise ConfigError(f"invalid header {line!r}", hint="write it as 'Name: value'")
+        # Not the line itself: a header value pasted without its name may be a secret.
+        raise ConfigError(
+            f"invalid header {mask(line)}: no ':' between name and value",
+            hint="write it as 'Name: value'",
+        )
     name, value = name.strip(), value.strip()
     check_header(name, value)
     return name, value

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from ccwrap.claude.env import MANAGED_VARIABLES, SECRET_VARIABLES
+from ccwrap.claude.env import MANAGED_VARIABLES, is_secret_variable
 from ccwrap.context import Context
 from ccwrap.errors import SettingsError
 from ccwrap.keys.sources import mask
@@ -213,7 +213,7 @@ def effective_value(files: list[SettingsFile], key: str) -> list[Origin]:
 
 def shown(variable: str, value: str) -> str:
     """``value`` as it may be printed: masked when ``variable`` holds a secret."""
-    return mask(value) if variable in SECRET_VARIABLES and value else value
+    return mask(value) if value and is_secret_variable(variable) else value
 
 
 @dataclass

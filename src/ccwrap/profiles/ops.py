@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from ccwrap.claude import env as claude_env
 from ccwrap.claude.urls import normalize_base_url
+from ccwrap.context import is_variable_name
 from ccwrap.errors import ConfigError, KeyStoreError
 from ccwrap.keys.sources import KeySource, SecretStore, mask
 from ccwrap.profiles import fields as profile_fields
@@ -37,12 +38,15 @@ class ProfileChanges:
         headers: Mapping[str, str] | None = None,
         env: Mapping[str, str] | None = None,
         unset_env: Sequence[str] | None = None,
+        force_env: bool = False,
         **values: Any,
     ) -> None:
         self.values: dict[str, Any] = {}
         self.headers = dict(headers or {})
         self.env = dict(env or {})
         self.unset_env = list(unset_env or [])
+        # --force: allow variables that change what runs (LD_PRELOAD, NODE_OPTIONS, PATH…).
+        self.force_env = force_env
         for name, value in values.items():
             self.set(name, value)
 
@@ -60,7 +64,11 @@ class ProfileChanges:
 
     def copy(self) -> ProfileChanges:
         return ProfileChanges(
-            headers=self.headers, env=self.env, unset_env=self.unset_env, **self.values
+            headers=self.headers,
+            env=self.env,
+            unset_env=self.unset_env,
+            force_env=self.force_env,
+            **self.values,
         )
 
     def __repr__(self) -> str:
@@ -128,7 +136,7 @@ def apply_changes(profile: Profile, changes: ProfileChanges) -> Applied:
             raise ConfigError(f"{name} must be one of {', '.join(spec.choices)}, not {given!r}")
         updates[name] = value
     updates["headers"] = _merge_headers(profile.headers, changes.headers)
-    updates["env"] = _merge_env(profile.env, changes.env, changes.unset_env)
+    updates["env"] = _merge_env(profile.env, changes.env, changes.unset_env, changes.force_env)
     new = replace(profile, **updates)
     validate(new)
     return Applied(new, fixes, warnings)
@@ -147,33 +155,46 @@ def _merge_headers(current: Mapping[str, str], changes: Mapping[str, str]) -> di
 
 
 def _merge_env(
-    current: Mapping[str, str], changes: Mapping[str, str], unset: list[str]
+    current: Mapping[str, str], changes: Mapping[str, str], unset: list[str], force: bool
 ) -> dict[str, str]:
     merged = {k: v for k, v in current.items() if k not in unset}
     for name, value in changes.items():
-        check_env(name, value)
+        check_env(name, value, force=force)
         merged[name] = value
     return merged
 
 
-def check_env(name: str, value: str) -> None:
-    if not name or not name.replace("_", "a").isalnum() or name[0].isdigit():
-        raise ConfigError(f"invalid environment variable name {name!r}")
+def check_env(name: str, value: str, *, force: bool = False) -> None:
+    """A variable ``setup``/``profile edit`` may store in a profile's env: a real name, not one
+    with its own option, not a secret (the one rule: ``claude_env.is_secret_variable``), and not
+    one that changes what runs or loads (``LD_PRELOAD``, ``NODE_OPTIONS``, ``PATH``…) unless
+    ``force``."""
+    if not is_variable_name(name):
+        raise ConfigError(
+            f"invalid environment variable name {name!r}",
+            hint="a variable name is letters, digits and _ (not first a digit)",
+        )
     if name in _ENV_REFUSED:
         raise ConfigError(f"{name} has its own option", hint=f"use {_ENV_REFUSED[name]}")
-    if name in claude_env.SECRET_VARIABLES and value:
+    if value and claude_env.is_secret_variable(name):
         raise ConfigError(
-            f"refusing to store {name} in the profile: it holds a secret",
-            hint="the key goes in the key store (ccwrap setup NAME --key-stdin)",
+            f"refusing to store {name} in the profile: its name says it holds a secret",
+            hint="keep secrets in a key store: the key with ccwrap setup NAME --key-stdin, "
+            "a secret header in secret_headers",
+        )
+    if claude_env.is_dangerous_variable(name) and not force:
+        raise ConfigError(
+            f"refusing to set {name} for claude: it changes which program runs or what it loads",
+            hint="add --force if you really mean it",
         )
 
 
 def parse_assignment(text: str) -> tuple[str, str]:
-    """``K=V`` (for ``--env``)."""
+    """``K=V`` (for ``--env``); checked when merged into the profile (see :func:`check_env`)."""
     name, sep, value = text.partition("=")
     if not sep:
-        raise ConfigError(f"invalid --env {text!r}", hint="write it as NAME=VALUE")
-    check_env(name.strip(), value)
+        # Not the text itself: a value pasted without its name may be a secret.
+        raise ConfigError(f"invalid --env {mask(text)}", hint="write it as NAME=VALUE")
     return name.strip(), value
 
 
@@ -199,6 +220,7 @@ class ProfileView:
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"name": self.profile.name, "base_url": self.profile.base_url}
         data.update({k: v for k, v in asdict(self.profile).items() if k not in data})
+        data["env"] = claude_env.mask_secrets(self.profile.env)
         data["default"] = self.is_default
         data["key_status"] = asdict(self.key) if self.key else None
         return data
@@ -216,9 +238,13 @@ class ProfileView:
             (f"{spec.name}.{name}", value)
             for spec in FIELDS
             if spec.is_table
-            for name, value in getattr(self.profile, spec.name).items()
+            for name, value in _shown_table(spec, getattr(self.profile, spec.name)).items()
         ]
         return values + entries
+
+
+def _shown_table(spec: ProfileField, table: Mapping[str, str]) -> dict[str, str]:
+    return claude_env.mask_secrets(table) if spec.kind == "env" else dict(table)
 
 
 def _scalar(value: object) -> str:
@@ -294,7 +320,10 @@ def export_profile(store: ProfileStore, name: str, fmt: ExportFormat = "toml") -
     """The profile as a config.toml fragment (or JSON). Never a secret: keys stay in their store,
     and only the key's *source* (``keyring``, ``env:VAR``…) is written."""
     profile = store.get(name)
-    document = {"version": 1, "profiles": {name: profile.to_dict()}}
+    data = profile.to_dict()
+    if "env" in data:
+        data["env"] = claude_env.mask_secrets(data["env"])
+    document = {"version": 1, "profiles": {name: data}}
     if fmt == "json":
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     import tomlkit

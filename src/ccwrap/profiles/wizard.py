@@ -15,10 +15,17 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
-from ccwrap.claude.env import is_variable_name, parse_header
+from ccwrap.claude.env import parse_header
 from ccwrap.claude.urls import is_loopback, normalize_base_url
+from ccwrap.context import is_variable_name
 from ccwrap.errors import CcwrapError, ConfigError, InvalidURL, KeyStoreError, UsageError
-from ccwrap.keys.sources import KeySource, SecretStore, default_key_file
+from ccwrap.keys.sources import (
+    KeySource,
+    SecretStore,
+    clean_key,
+    default_key_file,
+    key_problem,
+)
 from ccwrap.profiles import presets
 from ccwrap.profiles.model import Profile, validate_name
 from ccwrap.profiles.ops import ProfileChanges, apply_changes
@@ -28,8 +35,6 @@ from ccwrap.profiles.store import ProfileStore
 if TYPE_CHECKING:
     from ccwrap.doctor.model import Status
 
-# apiKeyHelper's contract (docs/client-facts.md): one printable-ASCII token, at most 16,384 chars.
-MAX_KEY_LENGTH = 16_384
 # What a gateway that ignores the key gets (docs/gateways.md: Ollama takes any value).
 PLACEHOLDER_KEY = "ollama"
 CHECK_PASSED = (
@@ -518,16 +523,13 @@ class SetupWizard:
 
 
 def check_secret(secret: str) -> str:
-    """A key Claude Code can send: printable ASCII, no spaces (never echoed in the message)."""
-    secret = secret.strip()
-    if not secret:
-        raise ConfigError("the key is empty")
-    if len(secret) > MAX_KEY_LENGTH:
-        raise ConfigError(f"the key is longer than {MAX_KEY_LENGTH} characters")
-    if not all(33 <= ord(c) < 127 for c in secret):
+    """A key Claude Code can send (the read paths' rule, ``keys.sources.key_problem``); the
+    message never echoes it."""
+    secret = clean_key(secret)
+    problem = key_problem(secret)
+    if problem is not None:
         raise ConfigError(
-            "the key holds spaces or characters that are not printable ASCII",
-            hint="copy the key again; a 'Bearer ' prefix is not part of it",
+            f"the key {problem}", hint="copy the key again; a 'Bearer ' prefix is not part of it"
         )
     return secret
 

@@ -87,6 +87,7 @@ def render_view(view: ProfileView) -> str:
 def edit(
     name: str = NAME,
     unset_env: list[str] | None = UNSET_ENV,
+    force: bool = opt.FORCE_ENV,
     *,
     fields: opt.FieldValues,
 ) -> None:
@@ -95,6 +96,7 @@ def edit(
 
     changes = profile_ops.changes_from_options(fields)
     changes.unset_env = list(unset_env or [])
+    changes.force_env = force
     applied = profile_ops.edit_profile(Services.from_os().store, name, changes)
     for line in applied.fixes:
         info(f"fixed: {line}")
