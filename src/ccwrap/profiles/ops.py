@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ccwrap.claude import env as claude_env
-from ccwrap.claude.urls import normalize_base_url
+from ccwrap.claude.urls import is_insecure, normalize_base_url
 from ccwrap.context import is_variable_name
-from ccwrap.errors import ConfigError, KeyStoreError
+from ccwrap.errors import ConfigError, KeyStoreError, UsageError
 from ccwrap.keys.sources import KeySource, SecretStore, mask
 from ccwrap.profiles import fields as profile_fields
 from ccwrap.profiles.fields import FIELDS, ProfileField
@@ -331,28 +331,116 @@ def export_profile(store: ProfileStore, name: str, fmt: ExportFormat = "toml") -
     return tomlkit.dumps(document)
 
 
-def import_profiles(store: ProfileStore, path: Path, *, force: bool = False) -> list[Profile]:
-    """Add the profiles in an exported file; refuses to overwrite one unless ``force``."""
+# An exported profile is a few hundred bytes; a shared file larger than this is not one.
+MAX_IMPORT_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class ImportRisk:
+    """Something in a shared file that reads your files, runs a command, changes what claude
+    loads or sends the key where others can read it: shown, and imported only when trusted."""
+
+    profile: str
+    what: str
+
+
+@dataclass
+class ImportPlan:
+    profiles: list[Profile]
+    risks: list[ImportRisk]
+
+
+def plan_import(path: Path) -> ImportPlan:
+    """The profiles of an exported file, and everything risky in them (nothing is written)."""
     profiles = read_export(path)
+    return ImportPlan(profiles, [risk for p in profiles for risk in import_risks(p)])
+
+
+def import_profiles(
+    store: ProfileStore, path: Path, *, force: bool = False, trust: bool = False
+) -> list[Profile]:
+    """Add the profiles in an exported file; refuses to overwrite one unless ``force``, and
+    refuses a file with risky entries (:func:`import_risks`) unless ``trust``."""
+    return save_import(store, plan_import(path), force=force, trust=trust)
+
+
+def save_import(
+    store: ProfileStore, plan: ImportPlan, *, force: bool = False, trust: bool = False
+) -> list[Profile]:
+    """Save the profiles of a planned import (what was shown is what is saved)."""
+    if plan.risks and not trust:
+        raise UsageError(
+            f"the file holds {len(plan.risks)} risky setting(s): "
+            + "; ".join(f"{r.profile}: {r.what}" for r in plan.risks),
+            hint="review them; add --trust to import the file anyway",
+        )
     existing = set(store.names())
-    clashes = sorted(p.name for p in profiles if p.name in existing)
+    clashes = sorted(p.name for p in plan.profiles if p.name in existing)
     if clashes and not force:
         raise ConfigError(
             f"profile(s) already exist: {', '.join(clashes)}",
             hint="add --force to replace them, or rename them in the file",
         )
-    for profile in profiles:
+    for profile in plan.profiles:
         store.save(profile)
-    return profiles
+    return plan.profiles
+
+
+def import_risks(profile: Profile) -> list[ImportRisk]:
+    """What a profile from someone else's file would do that the user should see first."""
+    risks = [
+        *_key_source_risks(profile, "key", profile.key),
+        *(
+            risk
+            for header, spec in profile.secret_headers.items()
+            for risk in _key_source_risks(profile, f"secret_headers.{header}", spec)
+        ),
+    ]
+    for name in profile.env:
+        if claude_env.is_dangerous_variable(name):
+            what = "changes which program runs or what it loads"
+        elif claude_env.is_redirecting_variable(name):
+            what = "sends claude's traffic through another host, or trusts other certificates"
+        elif claude_env.is_secret_variable(name):
+            what = "its name says it holds a secret"
+        else:
+            continue
+        risks.append(ImportRisk(profile.name, f"env {name}={profile.env[name]!r}: {what}"))
+    if is_insecure(profile.base_url):
+        risks.append(
+            ImportRisk(
+                profile.name,
+                f"base_url {profile.base_url!r}: plain http to a host that is not loopback "
+                "(the key travels in clear)",
+            )
+        )
+    return risks
+
+
+def _key_source_risks(profile: Profile, label: str, spec: str) -> list[ImportRisk]:
+    source = KeySource.parse(spec)
+    what = {
+        "keyring": None,
+        "file": f"reads the file {source.arg!r} and sends it to {profile.base_url} as the key",
+        "cmd": "runs this command whenever the key is needed (run, key, doctor)",
+        "env": f"sends your variable {source.arg} to {profile.base_url} as the key",
+    }[source.kind]
+    return [] if what is None else [ImportRisk(profile.name, f"{label} = {spec!r}: {what}")]
 
 
 def read_export(path: Path) -> list[Profile]:
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_IMPORT_BYTES + 1)
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
-    data = _parse_export(text, path)
-    tables = data.get("profiles")
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ConfigError(f"{path} is larger than {MAX_IMPORT_BYTES} bytes: not an export")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 text") from exc
+    tables = _parse_export(text, path).get("profiles")
     if not isinstance(tables, dict) or not tables:
         raise ConfigError(f"{path} holds no [profiles.NAME] table")
     profiles = []
@@ -360,6 +448,13 @@ def read_export(path: Path) -> list[Profile]:
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: profiles.{name} must be a table")
         profile = Profile.from_dict(str(name), table)
+        for header, value in profile.headers.items():
+            claude_env.check_header(header, value)
+        for variable in profile.env:
+            if not is_variable_name(variable):
+                raise ConfigError(
+                    f"{path}: profile {name!r} sets the invalid variable {variable!r}"
+                )
         profiles.append(apply_changes(profile, ProfileChanges(base_url=profile.base_url)).profile)
     return profiles
 
