@@ -179,23 +179,34 @@ def effective_env(
     return resolutions
 
 
-def load_cli_settings(ctx: Context, value: str) -> SettingsFile:
-    """What ``claude --settings VALUE`` would add: inline JSON or a file (relative to cwd)."""
-    if value.lstrip().startswith("{"):
+def load_cli_settings(cwd: Path, value: str) -> SettingsFile:
+    """What ``claude --settings VALUE`` would add: inline JSON or a file (relative to ``cwd``).
+
+    The one reader of a user's own ``--settings``: ``settings show --settings`` shows it and
+    ``ccwrap run`` merges it (ccwrap.launch.plan.split_user_settings, which refuses an error).
+    A problem is kept in ``error`` rather than raised, so a view can show it.
+    """
+    if is_inline_settings(value):
         path = Path("--settings")
         try:
             return SettingsFile("cli", path, parse_settings(value, path))
         except SettingsError as exc:
             return SettingsFile("cli", path, error=exc)
     path = Path(value).expanduser()
-    path = path if path.is_absolute() else ctx.cwd / path
+    path = path if path.is_absolute() else cwd / path
     try:
         data = read_settings(path)
     except SettingsError as exc:
         return SettingsFile("cli", path, error=exc)
     if data is None:
-        return SettingsFile("cli", path, error=SettingsError(f"{path} does not exist"))
+        missing = SettingsError(f"the --settings file {path} does not exist")
+        return SettingsFile("cli", path, error=missing)
     return SettingsFile("cli", path, data)
+
+
+def is_inline_settings(value: str) -> bool:
+    """claude reads a ``--settings`` value that starts with ``{`` as JSON, else as a path."""
+    return value.lstrip().startswith("{")
 
 
 def effective_value(files: list[SettingsFile], key: str) -> list[Origin]:
@@ -255,7 +266,7 @@ def effective_view(ctx: Context, cli_settings: str | None = None) -> EffectiveVi
     """Every variable set by a settings file, or exported in the shell and read by Claude Code:
     which origin wins and which are shadowed; plus ``apiKeyHelper``. Secrets are masked."""
     files = discover(ctx)
-    cli = load_cli_settings(ctx, cli_settings) if cli_settings else None
+    cli = load_cli_settings(ctx.cwd, cli_settings) if cli_settings else None
     all_files = [*files, *([cli] if cli else [])]
     resolutions = effective_env(ctx, files, cli)
     variables = []

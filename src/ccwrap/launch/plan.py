@@ -6,7 +6,7 @@ So the profile's variables go into ``--settings``, and every credential variable
 stale export or settings file cannot slip a token past it. The key itself comes from
 ``apiKeyHelper`` = ``<this ccwrap> key NAME``: ``run`` never reads the key, nothing secret is on
 the command line, and the settings can travel inline. Measured with the real client
-(tests/test_run_claude.py): the helper's output arrives as both ``authorization: Bearer`` and
+(tests/real/test_run_claude.py): the helper's output arrives as both ``authorization: Bearer`` and
 ``x-api-key``, and "" credential variables do not stop it.
 
 When the settings must hold a secret (a literal key such as the proxy's session token, a
@@ -30,8 +30,8 @@ from ccwrap.claude.env import (
     profile_env,
 )
 from ccwrap.claude.env import mask_secrets as mask_env
-from ccwrap.claude.settings_files import SettingsFile, parse_settings, read_settings
-from ccwrap.errors import CcwrapError, KeyStoreError, SettingsError, UsageError
+from ccwrap.claude.settings_files import SettingsFile, is_inline_settings, load_cli_settings
+from ccwrap.errors import CcwrapError, KeyStoreError, UsageError
 from ccwrap.keys.sources import KeySource
 from ccwrap.profiles.store import Profile
 
@@ -56,6 +56,33 @@ KeyVia = Literal["apiKeyHelper", "environment", "settings", "placeholder"]
 # in claude's environment like VAR itself was, and the helper just prints it.
 KEY_COPY_VARIABLE = "CCWRAP_RUN_API_KEY"
 KEY_COPY_HELPER = f'printf %s "${KEY_COPY_VARIABLE}"'
+# Header value placeholders the proxy fills per request (ccwrap.proxy.headers.COMPUTED says how):
+# a profile that uses one cannot work without the proxy.
+PLACEHOLDERS = ("{request_id}",)
+
+
+# -- with or without the proxy --------------------------------------------------------------------
+def needs_proxy(profile: Profile) -> str | None:
+    """Why this profile cannot work without the proxy (for ``proxy = "auto"``), or None."""
+    if profile.model_map:
+        return "model_map renames models"
+    if profile.secret_headers:
+        return "secret_headers are added by the proxy"
+    computed = [
+        name for name, value in profile.headers.items() if any(p in value for p in PLACEHOLDERS)
+    ]
+    if computed:
+        return f"header {computed[0]} is computed per request"
+    return None
+
+
+def wants_proxy(profile: Profile, flag: bool | None) -> bool:
+    """``--proxy``/``--no-proxy`` decide; else the profile: ``auto`` = only when it needs one."""
+    if flag is not None:
+        return flag
+    if profile.proxy == "auto":
+        return needs_proxy(profile) is not None
+    return profile.proxy == "always"
 
 
 # -- the user's own --settings --------------------------------------------------------------------
@@ -103,14 +130,12 @@ def split_user_settings(args: Sequence[str], cwd: Path) -> tuple[list[str], User
 
 
 def _read_user_settings(value: str, cwd: Path) -> UserSettings:
-    if value.lstrip().startswith("{"):
-        return UserSettings(parse_settings(value, Path("--settings")), "inline JSON", False)
-    path = Path(value).expanduser()
-    path = path if path.is_absolute() else cwd / path
-    from_file = read_settings(path)
-    if from_file is None:
-        raise SettingsError(f"the --settings file {path} does not exist")
-    return UserSettings(from_file, str(path), from_file=True)
+    found = load_cli_settings(cwd, value)  # the reader `settings show --settings` uses too
+    if found.error is not None:
+        raise found.error
+    inline = is_inline_settings(value)
+    source = "inline JSON" if inline else str(found.path)
+    return UserSettings(found.data or {}, source, from_file=not inline)
 
 
 def merge_settings(ours: Mapping[str, Any], theirs: Mapping[str, Any]) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from ccwrap.launch.plan import (
     merge_settings,
     plan_launch,
     split_user_settings,
+    wants_proxy,
 )
 from ccwrap.profiles.store import Profile
 
@@ -221,17 +222,6 @@ def _unlink(path: Path) -> None:
 
 
 # -- one call for the command line ----------------------------------------------------------------
-def wants_proxy(profile: Profile, flag: bool | None) -> bool:
-    """``--proxy``/``--no-proxy`` decide; else the profile: ``auto`` = only when it needs one."""
-    if flag is not None:
-        return flag
-    if profile.proxy == "auto":
-        from ccwrap.proxy.config import needs_proxy  # light: stdlib and ccwrap only
-
-        return needs_proxy(profile) is not None
-    return profile.proxy == "always"
-
-
 def prepare_launch(
     ctx: Context,
     profile: Profile,

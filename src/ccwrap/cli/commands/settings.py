@@ -35,6 +35,12 @@ DryRunOption = typer.Option(False, "--dry-run", help="Show the change as a diff;
 ForceOption = typer.Option(
     False, "--force", help="Also change values ccwrap did not write, or that you changed since."
 )
+AskNothingOption = typer.Option(
+    False,
+    "--yes",
+    "-y",
+    help="Ask nothing, as without a terminal: values you changed stay unless --force.",
+)
 NameArgument = typer.Argument(..., help="Profile name.", autocompletion=complete_profile)
 
 
@@ -200,7 +206,10 @@ def _report_written(change: Change, what: str) -> None:
 
 # -- clear / restore ---------------------------------------------------------------------------
 def clear(
-    scope: ScopeChoice = ScopeOption, dry_run: bool = DryRunOption, force: bool = ForceOption
+    scope: ScopeChoice = ScopeOption,
+    dry_run: bool = DryRunOption,
+    force: bool = ForceOption,
+    yes: bool = AskNothingOption,
 ) -> None:
     """Remove exactly the keys ccwrap wrote that still hold ccwrap's values."""
     writer = _writer(scope)
@@ -212,7 +221,11 @@ def clear(
     if preview.conflicts and not force:
         info(f"{preview.path}: you changed these after ccwrap wrote them:")
         _list_conflicts(preview.conflicts)
-        if _interactive() and typer.confirm("Remove them too?", default=False, err=True):
+        if (
+            not yes
+            and _interactive()
+            and typer.confirm("Remove them too?", default=False, err=True)
+        ):
             take = [c.slot for c in preview.conflicts]
         else:
             info("  left as they are (add --force to remove them)")
@@ -223,14 +236,16 @@ def clear(
     _report_written(change, "ccwrap's keys removed")
 
 
-def restore(scope: ScopeChoice = ScopeOption, force: bool = ForceOption) -> None:
+def restore(
+    scope: ScopeChoice = ScopeOption, force: bool = ForceOption, yes: bool = AskNothingOption
+) -> None:
     """Put back the file as it was before ccwrap's last change."""
     writer = _writer(scope)
     plan = writer.preview_restore()
     if plan.modified and not force:
         info(f"{plan.path} changed after ccwrap wrote it; restoring would undo this:")
         print_diff(plan.diff())
-        if _interactive() and typer.confirm("Restore anyway?", default=False, err=True):
+        if not yes and _interactive() and typer.confirm("Restore anyway?", default=False, err=True):
             force = True
     plan = writer.restore(force=force)
     source = plan.backup or "(the file did not exist)"
