@@ -191,7 +191,7 @@ class SetupWizard:
         secret = self._secret(request, profile, existing, preset)
         check = self._check(request, profile, secret)
         make_default = self._make_default(request, name)
-        key_written = self._commit(profile, secret, existing is not None, make_default)
+        profile, key_written = self._commit(profile, secret, existing is not None, make_default)
         return SetupResult(
             profile=profile,
             created=existing is None,
@@ -485,17 +485,17 @@ class SetupWizard:
 
     def _commit(
         self, profile: Profile, secret: str | None, editing: bool, make_default: bool
-    ) -> bool:
+    ) -> tuple[Profile, bool]:
         previous: str | None = None
         if secret is not None:
             if editing:
                 previous = self._read_quietly(profile)
-            self.secrets.write(profile.name, profile.key, secret)
-            if profile.key.startswith("file:"):
-                self.warnings.append(
-                    f"the key lies in plain text in {profile.key[5:]} (mode 0600): any program "
-                    "running as you can read it"
-                )
+            profile, secret = self._write_key(profile, secret)
+        if secret is not None and profile.key.startswith("file:"):
+            self.warnings.append(
+                f"the key lies in plain text in {profile.key[5:]} (mode 0600): any program "
+                "running as you can read it"
+            )
         try:
             self.store.save(profile)
             if make_default:
@@ -504,7 +504,21 @@ class SetupWizard:
             if secret is not None:
                 self._roll_back_key(profile, previous)
             raise
-        return secret is not None
+        return profile, secret is not None
+
+    def _write_key(self, profile: Profile, secret: str) -> tuple[Profile, str | None]:
+        """Store the key; when a keyring that seemed usable refuses it (locked, timed out), ask
+        where else it should live instead of losing every answer. None: nothing stored."""
+        try:
+            self.secrets.write(profile.name, profile.key, secret)
+        except KeyStoreError as exc:
+            if not self.interactive or KeySource.parse(profile.key).kind != "keyring":
+                raise
+            profile = replace(profile, key=self._key_home(profile.name, exc))
+            if KeySource.parse(profile.key).kind != "file":
+                return profile, None  # ccwrap only reads env: and cmd: sources
+            self.secrets.write(profile.name, profile.key, secret)
+        return profile, secret
 
     def _read_quietly(self, profile: Profile) -> str | None:
         try:
