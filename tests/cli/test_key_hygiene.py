@@ -251,3 +251,36 @@ def test_names_with_a_trailing_newline_are_refused(check: object) -> None:
 def test_a_word_with_a_trailing_newline_is_quoted() -> None:
     assert quote("bash", "work2\n") == "'work2\n'"
     assert quote("fish", "work2\n") == "'work2\n'"
+
+
+def test_reprs_never_show_a_secret() -> None:
+    from ccwrap.profiles.wizard import SetupRequest
+
+    profile = Profile(
+        "w", "https://gw.example.com", env={"MY_TOKEN": KEY, "TEAM": "blue"},
+        headers={"cf-aig-authorization": f"Bearer {KEY}", "X-Team": "a"},
+    )  # fmt: skip
+    shown = repr(profile)
+    assert KEY not in shown
+    assert "'blue'" in shown and "'X-Team': 'a'" in shown
+    assert KEY not in repr(SetupRequest(name="w", secret=KEY))
+
+
+@pytest.mark.parametrize("header", ["cf-aig-authorization", "x-api-key", "Authorization"])
+def test_secret_header_names_follow_the_same_rule(header: str) -> None:
+    assert is_secret_variable(header)
+
+
+def test_profile_show_masks_a_secret_header(cli: CliRunner, memory_keyring: MemoryKeyring) -> None:
+    made = cli(
+        "setup", "w", "--url", "https://gw.example.com", "--key-stdin", "--yes", "--no-check",
+        "--header", f"cf-aig-authorization: Bearer {KEY}", "--header", "X-Team: a",
+        input="sk-the-profile-key-0123456789",
+    )  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    for command in (("profile", "show", "w"), ("profile", "show", "w", "--json"),
+                    ("profile", "list", "--json"), ("profile", "export", "w")):  # fmt: skip
+        result = cli(*command)
+        assert result.exit_code == 0, result.stderr
+        assert KEY not in result.stdout
+        assert "X-Team" in result.stdout

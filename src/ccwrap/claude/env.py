@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from ccwrap.errors import ConfigError
-from ccwrap.keys.sources import mask
+
+# The one secret-name rule lives with the masking (keys/masking.py); re-exported for callers.
+from ccwrap.keys.masking import SECRET_VARIABLES as SECRET_VARIABLES  # noqa: PLC0414
+from ccwrap.keys.masking import is_secret_variable as is_secret_variable  # noqa: PLC0414
+from ccwrap.keys.masking import mask
+from ccwrap.keys.masking import mask_secrets as mask_secrets  # noqa: PLC0414
 from ccwrap.profiles.fields import FIELDS, ProfileField, variables_of
 from ccwrap.profiles.model import Profile
 
@@ -33,17 +37,6 @@ MANAGED_VARIABLES: tuple[str, ...] = (
     *FLAG_VARIABLES,
     *MODEL_VARIABLES.values(),
 )
-# Variables that carry a secret by name. Every other secret variable is found by the rule in
-# is_secret_variable, which every writer and renderer uses.
-SECRET_VARIABLES = frozenset({AUTH_TOKEN, API_KEY, "CLAUDE_CODE_OAUTH_TOKEN"})
-# The last word of a secret's name (MY_API_TOKEN, GW_SECRET, DB_PASSWORD, OPENAI_KEY), and the
-# words that make any name a secret's (AWS_SECRET_ACCESS_KEY). Plural counts (MAX_THINKING_TOKENS)
-# and settings about a key (CLAUDE_CODE_API_KEY_HELPER_TTL_MS) are not secrets.
-_SECRET_LAST_WORDS = frozenset(
-    {"TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "KEY", "APIKEY", "CREDENTIAL",
-     "CREDENTIALS", "PAT", "COOKIE"}
-)  # fmt: skip
-_SECRET_WORDS = frozenset({"SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "CREDENTIALS"})
 # Variables that change which program runs or what it loads: refused in a profile's env unless
 # forced, and shown before an import.
 _DANGEROUS_VARIABLES = frozenset(
@@ -63,18 +56,6 @@ _REDIRECTING_VARIABLES = frozenset(
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
-def is_secret_variable(name: str) -> bool:
-    """The one rule for "this variable holds a secret": ``*_TOKEN``, ``*_SECRET``,
-    ``*_PASSWORD``, ``*_API_KEY``, ``*_KEY``, ``*_CREDENTIALS``… (any case), and the credential
-    variables Claude Code reads. Masked wherever shown, refused in a profile's env."""
-    words = name.upper().replace("-", "_").split("_")
-    return (
-        name in SECRET_VARIABLES
-        or words[-1] in _SECRET_LAST_WORDS
-        or bool(_SECRET_WORDS.intersection(words))
-    )
-
-
 def is_dangerous_variable(name: str) -> bool:
     """``LD_PRELOAD``, ``NODE_OPTIONS``, ``PATH``…: the variable changes what runs or loads."""
     upper = name.upper()
@@ -84,16 +65,6 @@ def is_dangerous_variable(name: str) -> bool:
 def is_redirecting_variable(name: str) -> bool:
     """A proxy or certificate variable: the traffic may go elsewhere or be trusted differently."""
     return name.upper() in _REDIRECTING_VARIABLES
-
-
-def mask_secrets(env: Mapping[str, Any]) -> dict[str, Any]:
-    """``env`` with the value of every secret variable masked (for anything that is shown)."""
-    return {
-        name: mask(value)
-        if isinstance(value, str) and value and is_secret_variable(name)
-        else value
-        for name, value in env.items()
-    }
 
 
 def credential_variable(profile: Profile) -> str | None:

@@ -1,4 +1,4 @@
-"""Where a profile's key lives, and reading, writing and masking it.
+"""Where a profile's key lives, and reading and writing it (masking: keys/masking.py).
 
 A key source is one of:
 
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 from ccwrap.context import Context, ensure_private_dir, is_variable_name
 from ccwrap.errors import ConfigError, KeyStoreError
 from ccwrap.fsutil import atomic_write
+from ccwrap.keys.masking import mask as mask  # noqa: PLC0414 - re-exported
 
 if TYPE_CHECKING:
     from ccwrap.keys.keyring_store import KeyringBackend, KeyringStore
@@ -93,16 +94,6 @@ class KeySource:
             "cmd": f"output of the command {self.arg!r}",
             "file": f"plain-text file {self.arg}",
         }[self.kind]
-
-
-def mask(secret: str | None) -> str:
-    """``sk-ant-abc…wxyz`` → ``sk-…wxyz``; short secrets show nothing of themselves."""
-    if not secret:
-        return "(none)"
-    if len(secret) < 12:
-        return "…" * 3
-    prefix = secret[:3] if secret[:3].isascii() and secret[2] == "-" else ""
-    return f"{prefix}…{secret[-4:]}"
 
 
 def default_key_file(ctx: Context, profile: str) -> Path:

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from ccwrap.errors import ConfigError
+from ccwrap.keys.masking import mask_secrets
 from ccwrap.profiles.fields import AUTH_MODES, FIELDS, PROXY_MODES, AuthMode, ProxyMode
 
 __all__ = [
@@ -31,7 +32,7 @@ NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 DEFAULT_KEY_SOURCE = "keyring"
 
 
-@dataclass
+@dataclass(repr=False)
 class Profile:
     name: str
     base_url: str
@@ -57,6 +58,15 @@ class Profile:
     model_map: dict[str, str] = field(default_factory=dict)
     preset: str | None = None
     description: str | None = None
+
+    def __repr__(self) -> str:
+        """Every field, with the values of secret-looking variables and headers masked (a
+        profile may reach a log or a traceback)."""
+        shown = {
+            name: mask_secrets(value) if name in ("env", "headers") else value
+            for name, value in asdict(self).items()
+        }
+        return "Profile(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
     def to_dict(self) -> dict[str, Any]:
         """The profile as TOML-ready data: defaults and empty tables left out, name excluded."""

@@ -221,6 +221,7 @@ class ProfileView:
         data: dict[str, Any] = {"name": self.profile.name, "base_url": self.profile.base_url}
         data.update({k: v for k, v in asdict(self.profile).items() if k not in data})
         data["env"] = claude_env.mask_secrets(self.profile.env)
+        data["headers"] = claude_env.mask_secrets(self.profile.headers)
         data["default"] = self.is_default
         data["key_status"] = asdict(self.key) if self.key else None
         return data
@@ -244,7 +245,7 @@ class ProfileView:
 
 
 def _shown_table(spec: ProfileField, table: Mapping[str, str]) -> dict[str, str]:
-    return claude_env.mask_secrets(table) if spec.kind == "env" else dict(table)
+    return claude_env.mask_secrets(table) if spec.kind in ("env", "headers") else dict(table)
 
 
 def _scalar(value: object) -> str:
@@ -321,8 +322,9 @@ def export_profile(store: ProfileStore, name: str, fmt: ExportFormat = "toml") -
     and only the key's *source* (``keyring``, ``env:VAR``…) is written."""
     profile = store.get(name)
     data = profile.to_dict()
-    if "env" in data:
-        data["env"] = claude_env.mask_secrets(data["env"])
+    for table in ("env", "headers"):
+        if table in data:
+            data[table] = claude_env.mask_secrets(data[table])
     document = {"version": 1, "profiles": {name: data}}
     if fmt == "json":
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -91,7 +91,7 @@ class SetupRequest:
     name: str | None = None
     preset: str | None = None
     url: str | None = None
-    secret: str | None = None  # from --key-stdin
+    secret: str | None = field(default=None, repr=False)  # from --key-stdin
     key_source: str | None = None
     insecure_storage: bool = False
     changes: ProfileChanges = field(default_factory=ProfileChanges)
