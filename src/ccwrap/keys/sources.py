@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ccwrap.context import Context, ensure_private_dir, is_variable_name
 from ccwrap.errors import ConfigError, KeyStoreError
-from ccwrap.fsutil import atomic_write
+from ccwrap.fsutil import atomic_write, read_small_text
 from ccwrap.keys.masking import mask as mask  # noqa: PLC0414 - re-exported
 
 if TYPE_CHECKING:
@@ -49,7 +49,10 @@ def key_problem(secret: str) -> str | None:
     for position, char in enumerate(secret, start=1):
         if not 33 <= ord(char) < 127:
             name = _CHARACTER_NAMES.get(char, f"the character U+{ord(char):04X}")
-            return f"holds {name} at character {position} (only printable ASCII is allowed)"
+            return (
+                f"holds {name} at character {position}, which an HTTP header cannot carry "
+                "(a key is printable ASCII)"
+            )
     return None
 
 
@@ -222,6 +225,9 @@ def _run_command(profile: str, command: str, ctx: Context) -> str:
     return done.stdout
 
 
+KEY_FILE_LIMIT = 64 * 1024  # a key is a line; anything larger is not a key file
+
+
 def _read_file(profile: str, path: Path) -> str:
     try:
         mode = path.stat().st_mode
@@ -230,13 +236,12 @@ def _read_file(profile: str, path: Path) -> str:
                 f"the key file of profile {profile!r} ({path}) is readable by others",
                 hint=f"chmod 600 {path}",
             )
-        # Bytes, not read_text: universal newlines would turn a CR into LF before the check.
-        return path.read_bytes().decode("utf-8")
+        # Decoded bytes, not read_text: universal newlines would turn a CR into LF unseen.
+        text = read_small_text(path, limit=KEY_FILE_LIMIT)
     except FileNotFoundError as exc:
         raise KeyStoreError(f"the key file of profile {profile!r} does not exist: {path}") from exc
-    except UnicodeDecodeError as exc:
-        raise KeyStoreError(
-            f"the key file of profile {profile!r} ({path}) is not text", hint=KEY_HINT
-        ) from exc
     except OSError as exc:
         raise KeyStoreError(f"cannot read the key file {path}: {exc.strerror}") from exc
+    if text is None:
+        raise KeyStoreError(f"the key file of profile {profile!r} does not exist: {path}")
+    return text  # stripped and checked by SecretStore.read

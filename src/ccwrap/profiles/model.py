@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from ccwrap.context import is_variable_name
 from ccwrap.errors import ConfigError
 from ccwrap.keys.masking import mask_secrets
 from ccwrap.profiles.fields import AUTH_MODES, FIELDS, PROXY_MODES, AuthMode, ProxyMode
@@ -140,6 +141,28 @@ def validate(profile: Profile) -> None:
                 f"profile {profile.name!r}: {spec.name} must be one of "
                 f"{', '.join(spec.choices)}, not {value!r}"
             )
+    _check_names(profile)
+
+
+# What a process environment and an HTTP header can carry (config.toml may be edited by hand).
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_BAD_VALUE = re.compile(r"[\x00\r\n]")
+
+
+def _check_names(profile: Profile) -> None:
+    for name, value in profile.env.items():
+        if not is_variable_name(name) or "\x00" in value:
+            raise ConfigError(
+                f"profile {profile.name!r}: env has an invalid variable {name!r}",
+                hint="variable names are letters, digits and _ (not first a digit); no NUL",
+            )
+    for table in ("headers", "secret_headers"):
+        for name, value in getattr(profile, table).items():
+            if not _HEADER_NAME.fullmatch(name) or _BAD_VALUE.search(value):
+                raise ConfigError(
+                    f"profile {profile.name!r}: {table} has an invalid header {name!r}",
+                    hint="header names are letters, digits and -; values hold no line break",
+                )
 
 
 def _check_type(profile: Profile, name: str, kind: type) -> None:

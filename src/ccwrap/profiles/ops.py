@@ -13,6 +13,7 @@ from ccwrap.claude import env as claude_env
 from ccwrap.claude.urls import is_insecure, normalize_base_url
 from ccwrap.context import is_variable_name
 from ccwrap.errors import ConfigError, KeyStoreError, UsageError
+from ccwrap.fsutil import read_small_text
 from ccwrap.keys.sources import KeySource, SecretStore, mask
 from ccwrap.profiles import fields as profile_fields
 from ccwrap.profiles.fields import FIELDS, ProfileField
@@ -432,16 +433,11 @@ def _key_source_risks(profile: Profile, label: str, spec: str) -> list[ImportRis
 
 def read_export(path: Path) -> list[Profile]:
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_IMPORT_BYTES + 1)
+        text = read_small_text(path, limit=MAX_IMPORT_BYTES)
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
-    if len(data) > MAX_IMPORT_BYTES:
-        raise ConfigError(f"{path} is larger than {MAX_IMPORT_BYTES} bytes: not an export")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path} is not UTF-8 text") from exc
+    if text is None:
+        raise ConfigError(f"cannot read {path}: no such file")
     tables = _parse_export(text, path).get("profiles")
     if not isinstance(tables, dict) or not tables:
         raise ConfigError(f"{path} holds no [profiles.NAME] table")
@@ -451,12 +447,7 @@ def read_export(path: Path) -> list[Profile]:
             raise ConfigError(f"{path}: profiles.{name} must be a table")
         profile = Profile.from_dict(str(name), table)
         for header, value in profile.headers.items():
-            claude_env.check_header(header, value)
-        for variable in profile.env:
-            if not is_variable_name(variable):
-                raise ConfigError(
-                    f"{path}: profile {name!r} sets the invalid variable {variable!r}"
-                )
+            claude_env.check_header(header, value)  # also what the client rejects (> U+00FF)
         profiles.append(apply_changes(profile, ProfileChanges(base_url=profile.base_url)).profile)
     return profiles
 
