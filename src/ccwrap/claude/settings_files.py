@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from ccwrap.claude.env import MANAGED_VARIABLES, SECRET_VARIABLES
+from ccwrap.claude.env import MANAGED_VARIABLES, is_secret_variable
 from ccwrap.context import Context
 from ccwrap.errors import SettingsError
 from ccwrap.fsutil import read_small_text
@@ -231,7 +231,7 @@ def shown(variable: str, value: str) -> str:
     characters escaped (a checkout's file may hold terminal escapes)."""
     from ccwrap.text import escape_control
 
-    return mask(value) if variable in SECRET_VARIABLES and value else escape_control(value)
+    return mask(value) if value and is_secret_variable(variable) else escape_control(value)
 
 
 @dataclass

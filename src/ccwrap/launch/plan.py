@@ -19,7 +19,6 @@ them to a 0600 file instead.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,12 +28,13 @@ from ccwrap.claude.env import (
     AUTH_TOKEN,
     CUSTOM_HEADERS,
     MANAGED_VARIABLES,
-    SECRET_VARIABLES,
+    is_secret_variable,
     profile_env,
 )
+from ccwrap.claude.env import mask_secrets as mask_env
 from ccwrap.claude.settings_files import SettingsFile, is_inline_settings, load_cli_settings
 from ccwrap.errors import CcwrapError, KeyStoreError, UsageError
-from ccwrap.keys.sources import KeySource, mask
+from ccwrap.keys.sources import KeySource
 from ccwrap.profiles.store import Profile
 
 # Variables that would send claude somewhere else, or with other names or headers, than the
@@ -51,7 +51,6 @@ CLEARED_VARIABLES: tuple[str, ...] = (
 # Without any credential the client stops at "Not logged in" (docs/client-facts.md), even for a
 # gateway that wants none: an ``auth = "none"`` profile gets this placeholder as its bearer token.
 NO_KEY_PLACEHOLDER = "ccwrap-no-key"
-_SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|CREDENTIAL)", re.IGNORECASE)
 KeyVia = Literal["apiKeyHelper", "environment", "settings", "placeholder"]
 # When the key source is ``env:VAR`` and VAR is one of the variables the settings set (say
 # ``env:ANTHROPIC_AUTH_TOKEN``), claude applies the settings' "" before it runs apiKeyHelper, and
@@ -227,19 +226,6 @@ class LaunchPlan:
             "user_settings": self.user_settings,
             "warnings": self.warnings,
         }
-
-
-def is_secret_variable(name: str) -> bool:
-    return name in SECRET_VARIABLES or bool(_SECRET_NAME.search(name))
-
-
-def mask_env(env: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        name: mask(value)
-        if is_secret_variable(name) and isinstance(value, str) and value
-        else value
-        for name, value in env.items()
-    }
 
 
 def holds_secret(env: Mapping[str, Any]) -> bool:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ccwrap.claude.env import SECRET_VARIABLES, credential_variable, profile_env
+from ccwrap.claude.env import credential_variable, is_secret_variable, profile_env
 from ccwrap.claude.settings_files import parse_settings, scope_path
 from ccwrap.context import Context, ensure_private_dir
 from ccwrap.errors import SettingsError
@@ -88,7 +88,7 @@ def desired_settings(
     if plaintext_key is not None:
         check_plaintext_scope(scope)
     env = profile_env(profile, key=plaintext_key)
-    secret = sorted(k for k, v in env.items() if v and k in SECRET_VARIABLES)
+    secret = sorted(k for k, v in env.items() if v and is_secret_variable(k))
     if scope == "project" and secret:
         raise SettingsError(
             f"refusing to write {', '.join(secret)} into the project settings: "

@@ -41,6 +41,7 @@ def setup(  # noqa: PLR0917 - one parameter per option
     default: bool = DEFAULT,
     no_check: bool = NO_CHECK,
     yes: bool = YES,
+    force: bool = opt.FORCE_ENV,
     *,
     fields: opt.FieldValues,
 ) -> None:
@@ -50,6 +51,7 @@ def setup(  # noqa: PLR0917 - one parameter per option
     from ccwrap.profiles.wizard import SetupRequest, SetupWizard
 
     changes = changes_from_options(fields)
+    changes.force_env = force
     # The URL and the key source are the wizard's own questions (asked, checked, normalised).
     url, key_source = changes.get("base_url"), changes.get("key")
     changes.set("base_url", None)
