@@ -272,6 +272,10 @@ class Observation:
         if self._tap is not None:
             self._tap.feed(data)
 
+    @property
+    def has_usage(self) -> bool:
+        return self._tap is not None and self._tap.usage.known
+
     def finish(
         self,
         *,

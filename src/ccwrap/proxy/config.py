@@ -14,6 +14,7 @@ from ccwrap.profiles.store import AuthMode, Profile
 
 if TYPE_CHECKING:
     from ccwrap.keys.sources import SecretStore
+    from ccwrap.ledger.recorder import LedgerWriter
 
 TOKEN_PREFIX = "ccwrap-session-"  # noqa: S105 -- a prefix that says what the value is, not a secret
 CONNECT_TIMEOUT = 10.0
@@ -41,6 +42,8 @@ class ProxyConfig:
     profile: str = ""
     # "auto": aiohttp's client when installed, else httpcore; "httpcore" forces the latter.
     transport: str = "auto"
+    # Where each forwarded request's usage row goes (ccwrap.ledger.asgi); None: not recorded.
+    ledger: LedgerWriter | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_profile(

@@ -186,7 +186,7 @@ def build_server(config: ProxyConfig, port: int, *, on_ready: Callable[[], None]
                 on_ready()
 
     settings = uvicorn.Config(
-        create_app(config, port),
+        recorded(config, create_app(config, port)),
         loop="auto",  # uvloop when installed (the `fast` extra)
         http="auto",  # httptools when installed
         lifespan="on",
@@ -198,6 +198,17 @@ def build_server(config: ProxyConfig, port: int, *, on_ready: Callable[[], None]
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
     return Server(settings)
+
+
+def recorded(config: ProxyConfig, app: Any) -> Any:
+    """The app inside the usage ledger's recorder when the config has a ledger writer."""
+    if config.ledger is None:
+        return app
+    from ccwrap.ledger.asgi import Recording
+    from ccwrap.proxy.model_map import ModelMap
+
+    models = ModelMap.from_rules(config.model_map)
+    return Recording(app, config.ledger, profile=config.profile, target=models.target)
 
 
 def _without_httpx_cli() -> None:

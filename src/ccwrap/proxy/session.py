@@ -24,6 +24,7 @@ from ccwrap.context import Context, ensure_private_dir
 from ccwrap.errors import ProxyError
 from ccwrap.keys.sources import KeySource, SecretStore
 from ccwrap.launch.process import LaunchPlan, launch, prepare_launch
+from ccwrap.ledger.recorder import writer_for
 from ccwrap.profiles.store import Profile
 from ccwrap.proxy.config import ProxyConfig, new_session_token
 from ccwrap.proxy.server import ProxyHandle, bind, start_background
@@ -122,10 +123,13 @@ def run_behind_proxy(
         raise
     # Not waiting for uvicorn (~0.2 s of imports here): claude starts meanwhile and its first
     # request waits in the backlog. What the proxy's start-up can refuse has been checked above.
+    ledger = writer_for(ctx.paths, ctx.environ)
+    config = dataclasses.replace(config, ledger=ledger)
     proxy = start_background(config, sock=sock, wait=False, log_stream=log)
     cleanup: list[Callable[[], None]] = [
         functools.partial(report_failed_start, proxy),
         proxy.close,
+        *([ledger.close] if ledger is not None else []),  # after the proxy: its last rows
         log.close,
     ]
     return launch(plan, ctx.paths.run_dir, cleanup=cleanup)

@@ -22,6 +22,9 @@ def proxy(
     Once it listens, it prints the two lines a client needs (eval them in a shell); one log line
     per request goes to stderr. The real key stays in this process: clients get a session token.
     """
+    from dataclasses import replace
+
+    from ccwrap.ledger.recorder import writer_for
     from ccwrap.profiles.store import resolve
     from ccwrap.proxy.config import ProxyConfig
     from ccwrap.proxy.server import serve_foreground
@@ -29,7 +32,12 @@ def proxy(
     services = Services.from_os()
     chosen = resolve(services.store, profile, services.ctx.environ)
     config = ProxyConfig.from_profile(chosen, services.secrets, environ=services.ctx.environ)
-    serve_foreground(config, port=port, on_ready=_print_exports)
+    ledger = writer_for(services.ctx.paths, services.ctx.environ)
+    try:
+        serve_foreground(replace(config, ledger=ledger), port=port, on_ready=_print_exports)
+    finally:
+        if ledger is not None:
+            ledger.close()  # the rows of the last requests
 
 
 def _print_exports(base_url: str, token: str) -> None:
