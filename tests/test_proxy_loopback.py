@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import gzip
 import importlib.util
 import json
@@ -12,6 +11,7 @@ import ssl
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -25,7 +25,9 @@ from tests.gateway import RecordedRequest, TestGateway, sse
 from tests.proxy_support import (
     KEY,
     TOKEN,
+    ForwardProxy,
     RawUpstream,
+    answer_every_request,
     auth_headers,
     raw_exchange,
     read_request,
@@ -48,21 +50,15 @@ MESSAGE = {
 
 @pytest.fixture(autouse=True, params=["aiohttp", "httpcore"])
 def upstream_transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every test here runs on both upstream transports (aio.py with the `fast` extra, else
-    netio.py)."""
-    from ccwrap.proxy import upstream
+    """Every test here runs on both upstream transports (proxy/upstream/: aiohttp's with the
+    `fast` extra, httpcore's always)."""
+    from tests import proxy_support
 
     if request.param == "aiohttp":
         require(importlib.util.find_spec("aiohttp") is not None, "aiohttp (the fast extra)")
-    else:
-        original = upstream.fast_transport
-        monkeypatch.setattr(
-            upstream,
-            "fast_transport",
-            lambda config, context, keepalive: original(
-                dataclasses.replace(config, transport="httpcore"), context, keepalive
-            ),
-        )
+    monkeypatch.setattr(
+        proxy_support, "TRANSPORT", "auto" if request.param == "aiohttp" else "httpcore"
+    )
     return str(request.param)
 
 
@@ -460,6 +456,65 @@ def test_tls_failure_is_a_502_saying_so() -> None:
     assert answer.status_code == 502
     message = error_of(answer)
     assert upstream.url in message and "TLS certificate not accepted" in message
+
+
+def tls_upstream(tmp_path: Path, name: str) -> tuple[RawUpstream, str]:
+    """A TLS upstream whose certificate for ``name`` comes from a private CA; the CA's PEM."""
+    import trustme
+
+    authority = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert(name).configure_cert(context)
+    pem = tmp_path / "private-ca.pem"
+    authority.cert_pem.write_to_path(str(pem))
+    return RawUpstream(handler=answer_every_request, ssl_context=context), str(pem)
+
+
+def test_a_private_ca_in_node_extra_ca_certs_is_trusted(tmp_path: Path) -> None:
+    upstream, pem = tls_upstream(tmp_path, "127.0.0.1")
+    with upstream, running_proxy(upstream.url, environ={"NODE_EXTRA_CA_CERTS": pem}) as proxy:
+        answer = httpx.post(proxy.base_url + "/v1/messages", json=MESSAGE, headers=auth_headers())
+    assert answer.status_code == 200, answer.text
+
+
+def test_https_proxy_carries_the_upstream_leg_through_connect(tmp_path: Path) -> None:
+    upstream, pem = tls_upstream(tmp_path, "gateway.test")
+    with upstream, ForwardProxy() as forward:
+        environ = {"HTTPS_PROXY": forward.url, "NODE_EXTRA_CA_CERTS": pem}
+        url = f"https://gateway.test:{upstream.port}"
+        with running_proxy(url, environ=environ) as proxy:
+            for _ in range(2):
+                answer = httpx.post(
+                    proxy.base_url + "/v1/messages", json=MESSAGE, headers=auth_headers()
+                )
+                assert answer.status_code == 200, answer.text
+    assert forward.targets == [f"gateway.test:{upstream.port}"]  # one tunnel, kept alive
+    assert forward.proxy_auth == ["Basic dXNlcjpzZWNyZXQ="]  # user:secret from the URL
+    assert len(upstream.requests) == 2 and KEY.encode() in upstream.requests[0]
+
+
+def test_http_proxy_forwards_a_plain_http_upstream() -> None:
+    with RawUpstream(handler=answer_every_request) as upstream, ForwardProxy() as forward:
+        url = f"http://gateway.test:{upstream.port}"
+        with running_proxy(url, environ={"HTTP_PROXY": forward.url}) as proxy:
+            answer = httpx.post(
+                proxy.base_url + "/v1/messages?beta=true", json=MESSAGE, headers=auth_headers()
+            )
+    assert answer.status_code == 200, answer.text
+    assert forward.targets == [f"POST {url}/v1/messages?beta=true"]
+
+
+def test_no_proxy_keeps_the_upstream_leg_direct() -> None:
+    with RawUpstream(handler=answer_every_request) as upstream, ForwardProxy() as forward:
+        environ = {"HTTP_PROXY": forward.url, "NO_PROXY": "gateway.test"}
+        # localhost is never proxied; NO_PROXY naming another host changes nothing for it,
+        # and the name NO_PROXY lists goes direct (checked without DNS in test_proxy_units).
+        with running_proxy(f"http://localhost:{upstream.port}", environ=environ) as proxy:
+            answer = httpx.post(
+                proxy.base_url + "/v1/messages", json=MESSAGE, headers=auth_headers()
+            )
+    assert answer.status_code == 200, answer.text
+    assert forward.targets == []
 
 
 def test_reset_before_answer_is_a_502_without_retry() -> None:

@@ -39,6 +39,9 @@ class ProxyConfig:
     profile: str = ""
     # "auto": aiohttp's client when installed, else httpcore; "httpcore" forces the latter.
     transport: str = "auto"
+    # The injected environment: HTTP(S)_PROXY/NO_PROXY (ccwrap.net.proxies) and the extra CA
+    # files (ccwrap.net.tls) are read from it, never from os.environ.
+    environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_profile(
@@ -67,6 +70,7 @@ class ProxyConfig:
             token=token or new_session_token(),
             profile=profile.name,
             transport=(environ or {}).get(TRANSPORT_VARIABLE, "auto"),
+            environ=dict(environ or {}),
         )
 
 

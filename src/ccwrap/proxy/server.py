@@ -13,18 +13,17 @@ import logging
 import socket
 import sys
 import threading
-import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ccwrap.errors import ProxyError
+from ccwrap.net.hosts import LOOPBACK
 from ccwrap.proxy.config import ProxyConfig
 
 if TYPE_CHECKING:
     import uvicorn
 
-LOOPBACK = "127.0.0.1"
 BACKLOG = 1024
 # Longer than any client's idle gap we know of, so the client rarely races our keep-alive close.
 KEEP_ALIVE_SECONDS = 75
@@ -174,7 +173,6 @@ def serve_foreground(
 
 
 def build_server(config: ProxyConfig, port: int, *, on_ready: Callable[[], None]) -> Any:
-    _without_httpx_cli()
     import uvicorn
 
     from ccwrap.proxy.app import create_app
@@ -198,24 +196,3 @@ def build_server(config: ProxyConfig, port: int, *, on_ready: Callable[[], None]
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
     return Server(settings)
-
-
-def _without_httpx_cli() -> None:
-    """Keep httpx from importing its command-line tool.
-
-    ``import httpx`` imports ``httpx._main`` (click, rich, pygments) whenever click is installed,
-    and Typer installs it: ~38 ms of import, and 3 MB of the proxy's RSS (measured here; issue 5
-    targets ≤ 60 MB peak) even though Typer has loaded click and rich already. ccwrap never runs
-    httpx's CLI, so the proxy registers an empty module under that name before httpx is first
-    imported (when the server is built, not at package import: `ccwrap run` without a proxy
-    stays untouched).
-    """
-    if "httpx" in sys.modules or "httpx._main" in sys.modules:
-        return
-    stub = types.ModuleType("httpx._main")
-
-    def main() -> None:
-        raise SystemExit("the httpx command line is not available inside ccwrap")
-
-    stub.main = main  # type: ignore[attr-defined]
-    sys.modules["httpx._main"] = stub

@@ -24,11 +24,11 @@ from ccwrap.launch.process import (
     sweep_run_dir,
     write_settings_file,
 )
+from ccwrap.net.hosts import LOOPBACK, LOOPBACK_NAMES
 from ccwrap.profiles.store import Profile
 from ccwrap.proxy.config import ProxyConfig, new_session_token
 from ccwrap.proxy.server import bind, start_background
 
-LOOPBACK_NAMES = ("127.0.0.1", "localhost")
 LOG_NAME = "proxy.log"
 LOG_LIMIT = 1 << 20
 
@@ -94,7 +94,7 @@ def run_behind_proxy(
         profile, secrets, token=new_session_token(), environ=ctx.environ
     )
     sock = bind(port)
-    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    base_url = f"http://{LOOPBACK}:{sock.getsockname()[1]}"
     try:
         plan = plan_behind_proxy(
             ctx, profile, args, base_url=base_url, token=config.token, key=config.key
