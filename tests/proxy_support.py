@@ -9,11 +9,12 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ccwrap.proxy.config import ProxyConfig
+from ccwrap.proxy.hooks import Hook
 from ccwrap.proxy.server import ProxyHandle, start_background
 
 TOKEN = "ccwrap-session-test-token"
@@ -126,12 +127,14 @@ class RawUpstream:
 
 
 @contextlib.contextmanager
-def running_proxy(upstream: str, **fields: Any) -> Iterator[ProxyHandle]:
+def running_proxy(
+    upstream: str, hooks: Sequence[Hook] = (), **fields: Any
+) -> Iterator[ProxyHandle]:
     fields.setdefault("key", KEY)
     fields.setdefault("token", TOKEN)
     fields.setdefault("transport", TRANSPORT)
     config = ProxyConfig(upstream=upstream, **fields)
-    with start_background(config) as handle:
+    with start_background(config, hooks=hooks) as handle:
         yield handle
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import importlib.util
 import json
@@ -12,6 +13,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -20,6 +22,7 @@ from hypothesis import strategies as st
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from ccwrap.proxy.hooks import Headers, Outbound, Summary, Watch
 from tests.conftest import require
 from tests.gateway import RecordedRequest, TestGateway, sse
 from tests.proxy_support import (
@@ -311,6 +314,47 @@ def test_model_map_through_the_proxy(gateway: TestGateway) -> None:
     ids = [m["id"] for m in listing["data"]]
     assert ids[0] == "claude-sonnet-4-5" and "deepseek-chat" in ids
     assert gateway.requests[-1].query == "limit=1000"
+
+
+def test_a_models_listing_over_the_cap_is_a_clean_502(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 16 #8: the listing a model map rewrites is read whole, so it is capped."""
+    from ccwrap.proxy import model_map
+
+    monkeypatch.setattr(model_map._Listing, "whole", 4096)
+    big = json.dumps({"data": [{"id": f"model-{i}"} for i in range(1000)]}).encode()
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: Any) -> None:
+        while await read_request(reader) is not None:
+            writer.write(response(big))
+            await writer.drain()
+
+    with (
+        RawUpstream(handler=handler) as upstream,
+        running_proxy(upstream.url, model_map={"claude-x": "model-1"}) as proxy,
+    ):
+        answer = httpx.get(proxy.base_url + "/v1/models", headers=auth_headers())
+        assert answer.status_code == 502
+        assert "larger than 4096 bytes" in error_of(answer)
+        # Under the cap the listing is rewritten as before.
+        monkeypatch.setattr(model_map._Listing, "whole", len(big))
+        listing = httpx.get(proxy.base_url + "/v1/models", headers=auth_headers()).json()
+        assert listing["data"][0]["id"] == "claude-x"
+
+
+def test_deep_json_through_a_model_map_is_forwarded_unchanged() -> None:
+    """Issue 16 #11: a body too deep for json.loads used to give a 500 with a traceback."""
+    deep = b'{"model": "claude-sonnet-4-5", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    with (
+        RawUpstream(handler=answer_every_request) as upstream,
+        running_proxy(upstream.url, model_map={"claude-*": "glm"}) as proxy,
+    ):
+        answer = httpx.post(
+            proxy.base_url + "/v1/messages",
+            content=deep,
+            headers={**auth_headers(), "content-type": "application/json"},
+        )
+    assert answer.status_code == 200, answer.text
+    assert upstream.requests[-1].endswith(b"\r\n\r\n" + deep)
 
 
 def test_without_rules_the_body_is_not_touched(proxied: tuple[TestGateway, httpx.Client]) -> None:
@@ -613,6 +657,74 @@ def test_a_stream_cut_midway_ends_the_clients_stream(chunked: bool) -> None:
         assert ended_cleanly and b"event: error" in received and upstream.url.encode() in received
     else:
         assert not ended_cleanly
+
+
+# -- hooks (proxy/hooks.py) -----------------------------------------------------------------------
+class Recorder:
+    """A usage/capture-recorder-shaped hook: sees everything, changes nothing."""
+
+    def __init__(self) -> None:
+        self.prepared: list[Outbound] = []
+        self.watched: list[tuple[int, Headers]] = []
+        self.chunks: list[bytes] = []
+        self.summaries: list[Summary] = []
+
+    def prepare(self, request: Outbound) -> Outbound:
+        self.prepared.append(request)
+        return request
+
+    def watch(self, request: Outbound, status: int, headers: Headers) -> Watch | None:
+        self.watched.append((status, headers))
+        recorder = self
+
+        class Seen(Watch):
+            def chunk(self, data: bytes) -> None:
+                recorder.chunks.append(data)
+
+            def done(self, summary: Summary) -> None:
+                recorder.summaries.append(summary)
+
+        return Seen()
+
+
+def test_a_hook_sees_request_status_each_chunk_and_done(gateway: TestGateway) -> None:
+    async def handler(request: Request, recorded: RecordedRequest) -> Response:
+        async def events() -> AsyncIterator[bytes]:
+            for i in range(3):
+                yield sse("ping", {"type": "ping", "i": i})
+                await asyncio.sleep(0.02)
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    gateway.handler = handler
+    recorder = Recorder()
+    with running_proxy(gateway.url, hooks=[recorder], model_map={"claude-*": "glm"}) as proxy:
+        answer = httpx.post(
+            proxy.base_url + "/v1/messages?beta=true", json=MESSAGE, headers=auth_headers()
+        )
+    (request,) = recorder.prepared
+    assert (request.method, request.path, request.target) == (
+        "POST",
+        "/v1/messages",
+        "/v1/messages?beta=true",
+    )
+    assert json.loads(request.body)["model"] == "glm"  # after the model map's own hook
+    assert recorder.watched[0][0] == 200
+    assert (b"content-type", b"text/event-stream; charset=utf-8") in recorder.watched[0][1]
+    assert b"".join(recorder.chunks) == answer.content  # every byte, none buffered away
+    (summary,) = recorder.summaries
+    assert summary.status == 200 and not summary.cut
+    assert summary.started <= (summary.first_byte or 0) <= summary.finished
+
+
+def test_a_hook_is_told_when_the_answer_was_cut() -> None:
+    recorder = Recorder()
+    with cut_after_one_event(False) as upstream, running_proxy(upstream.url, [recorder]) as proxy:
+        with contextlib.suppress(httpx.RemoteProtocolError):
+            httpx.post(proxy.base_url + "/v1/messages", json=MESSAGE, headers=auth_headers())
+        assert wait_until(lambda: bool(recorder.summaries))
+    assert recorder.summaries[0].cut and "stream cut" in recorder.summaries[0].note
+    assert b"message_start" in b"".join(recorder.chunks)
 
 
 def test_proxy_logs_never_show_key_or_token(

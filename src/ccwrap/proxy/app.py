@@ -16,7 +16,7 @@ import contextlib
 import logging
 import ssl
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -75,7 +75,7 @@ class Exchange:
 
 
 class Forwarder:
-    def __init__(self, config: ProxyConfig, port: int) -> None:
+    def __init__(self, config: ProxyConfig, port: int, hooks: Sequence[Hook] = ()) -> None:
         self.config = config
         self.origin, self.prefix = upstream_base(config.upstream)
         self.forward_proxy = proxy_for(config.upstream, config.environ)
@@ -94,7 +94,7 @@ class Forwarder:
         )
         self.replaced = self.plan.replaced
         models = ModelMap.from_rules(config.model_map)
-        self.hooks: list[Hook] = [ModelMapHook(models)] if models else []
+        self.hooks: list[Hook] = [*([ModelMapHook(models)] if models else []), *hooks]
         self._transport: Transport | None = None
         self._targets: dict[tuple[str, bytes], str] = {}
 
@@ -421,6 +421,6 @@ class ProxyApp:
                 return
 
 
-def create_app(config: ProxyConfig, port: int) -> ProxyApp:
-    """The proxy for one session."""
-    return ProxyApp(Forwarder(config, port))
+def create_app(config: ProxyConfig, port: int, hooks: Sequence[Hook] = ()) -> ProxyApp:
+    """The proxy for one session; ``hooks`` run after the model map's, in order."""
+    return ProxyApp(Forwarder(config, port, hooks))

@@ -13,7 +13,7 @@ import logging
 import socket
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -23,6 +23,8 @@ from ccwrap.proxy.config import ProxyConfig
 
 if TYPE_CHECKING:
     import uvicorn
+
+    from ccwrap.proxy.hooks import Hook
 
 BACKLOG = 1024
 # Longer than any client's idle gap we know of, so the client rarely races our keep-alive close.
@@ -105,9 +107,9 @@ class ProxyHandle:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _serve(self, config: ProxyConfig) -> None:
+    def _serve(self, config: ProxyConfig, hooks: Sequence[Hook]) -> None:
         try:
-            self._server = build_server(config, self.port, on_ready=self._ready.set)
+            self._server = build_server(config, self.port, on_ready=self._ready.set, hooks=hooks)
             if self._stopping:
                 return
             self._server.run(sockets=[self._sock])
@@ -126,6 +128,7 @@ def start_background(
     sock: socket.socket | None = None,
     wait: bool = True,
     log_stream: TextIO | None = None,
+    hooks: Sequence[Hook] = (),
 ) -> ProxyHandle:
     """Bind (unless given a socket), then serve in a daemon thread.
 
@@ -136,7 +139,7 @@ def start_background(
     configure_logging(log_stream)
     handle = ProxyHandle(port=sock.getsockname()[1], token=config.token, _sock=sock)
     handle._thread = threading.Thread(
-        target=handle._serve, args=(config,), name="ccwrap-proxy", daemon=True
+        target=handle._serve, args=(config, hooks), name="ccwrap-proxy", daemon=True
     )
     handle._thread.start()
     if wait:
@@ -154,13 +157,17 @@ def serve_foreground(
     port: int = 0,
     on_ready: Callable[[str, str], None],
     log_stream: TextIO | None = sys.stderr,
+    hooks: Sequence[Hook] = (),
 ) -> None:
     """Serve until Ctrl-C or SIGTERM; ``on_ready(base_url, token)`` once requests are served."""
     sock = bind(port)
     bound = sock.getsockname()[1]
     configure_logging(log_stream)
     server = build_server(
-        config, bound, on_ready=lambda: on_ready(f"http://{LOOPBACK}:{bound}", config.token)
+        config,
+        bound,
+        on_ready=lambda: on_ready(f"http://{LOOPBACK}:{bound}", config.token),
+        hooks=hooks,
     )
     try:
         server.run(sockets=[sock])
@@ -172,7 +179,10 @@ def serve_foreground(
         raise ProxyError("the proxy could not start (see the messages above)")
 
 
-def build_server(config: ProxyConfig, port: int, *, on_ready: Callable[[], None]) -> Any:
+def build_server(
+    config: ProxyConfig, port: int, *, on_ready: Callable[[], None], hooks: Sequence[Hook] = ()
+) -> Any:
+    """uvicorn serving the proxy's app; ``hooks`` plug in after the model map (proxy/hooks.py)."""
     import uvicorn
 
     from ccwrap.proxy.app import create_app
@@ -184,7 +194,7 @@ def build_server(config: ProxyConfig, port: int, *, on_ready: Callable[[], None]
                 on_ready()
 
     settings = uvicorn.Config(
-        create_app(config, port),
+        create_app(config, port, hooks),
         loop="auto",  # uvloop when installed (the `fast` extra)
         http="auto",  # httptools when installed
         lifespan="on",
