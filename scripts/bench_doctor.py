@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests import doctor_modes  # noqa: E402
-from tests.claude_pin import pinned_claude  # noqa: E402
+from tests.support import doctor_modes  # noqa: E402
+from tests.support.claude_pin import pinned_claude  # noqa: E402
 
 KEY = "sk-bench-0123456789abcdef"
 RUNS = 10
@@ -74,7 +74,7 @@ def measure(label: str, url: str, env: dict[str, str], *extra: str) -> None:
 GATEWAY = """
 import sys, time
 sys.path.insert(0, sys.argv[1])
-from tests.gateway import TestGateway
+from tests.support.gateway import TestGateway
 gateway = TestGateway(key=sys.argv[2]).start()
 print(gateway.url, flush=True)
 sys.stdin.read()

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import keyring
 import pytest
+from hypothesis import settings
 from keyring.backends import fail
 
-from tests.gateway import TestGateway
-from tests.keyrings import MemoryKeyring
+from tests.support.gateway import TestGateway
+from tests.support.keyrings import MemoryKeyring
+from tests.support.tiers import TIERS, tier_of, tier_problem
 
 REPO = Path(__file__).resolve().parent.parent
 SCRUBBED_PREFIXES = ("ANTHROPIC_", "CLAUDE_", "CCWRAP_", "ENABLE_PROMPT_CACHING", "API_TIMEOUT")
@@ -54,6 +56,33 @@ _restore_sigint()
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+# Hypothesis: under CI no per-example deadline (a shared runner stalls) and no example database; a
+# test that sets its own max_examples keeps it (the settings round trip spreads its 5,000 over
+# several tests so none nears the 120 s timeout). Locally, fewer examples for the default.
+settings.register_profile("ci", deadline=None, max_examples=200, database=None, print_blob=True)
+settings.register_profile("dev", max_examples=50)
+settings.load_profile("ci" if in_ci() else "dev")
+
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The folder is the tier: add its markers, refuse a test whose own markers disagree."""
+    problems: set[str] = set()
+    for item in items:
+        parts = item.path.resolve().relative_to(TESTS).parts
+        problem = tier_problem(parts, (mark.name for mark in item.iter_markers()))
+        if problem:
+            problems.add(problem)
+            continue
+        tier = tier_of(parts)
+        assert tier is not None
+        for name in TIERS[tier]:
+            item.add_marker(name)
+    if problems:
+        raise pytest.UsageError("tests in the wrong tier:\n  " + "\n  ".join(sorted(problems)))
 
 
 def require(available: bool, reason: str) -> None:
@@ -99,10 +128,10 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 def file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A keyring shared with subprocesses (``python -m ccwrap``) through a file."""
     path = tmp_path / "test-keyring.json"
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.keyrings.FileKeyring")
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.support.keyrings.FileKeyring")
     monkeypatch.setenv("CCWRAP_TEST_KEYRING_FILE", str(path))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
-    from tests.keyrings import FileKeyring
+    from tests.support.keyrings import FileKeyring
 
     keyring.set_keyring(FileKeyring())
     return path
@@ -143,7 +172,7 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
 
 def claude_binary() -> Path | None:
     """The pinned real claude that scripts/test installs into .cache/."""
-    from tests.claude_pin import pinned_claude
+    from tests.support.claude_pin import pinned_claude
 
     return pinned_claude()
 

@@ -120,7 +120,7 @@ def _connect(match: re.Match[str]) -> list[Finding]:
     if any(s in lowered for s in ("cert", "ssl", "tls", "self_signed", "leaf_signature")):
         return [_tls_finding(cause)]
     if "econnreset" in lowered or "hang up" in lowered:
-        # Measured: http:// to a TLS port gives ECONNRESET (tests/test_doctor_claude.py).
+        # Measured: http:// to a TLS port gives ECONNRESET (tests/real/test_doctor_claude.py).
         return [
             Finding(
                 "gateway.error",

@@ -109,12 +109,12 @@ def override_check(
         resolution = resolutions.get(variable)
         if resolution is None or resolution.winner.path is None:
             continue
-        if resolution.winner.source != "cli" and resolution.winner.value != value:
+        if resolution.winner.layer != "cli" and resolution.winner.value != value:
             beaten.append((variable, resolution))
     if beaten:
         variable, resolution = beaten[0]
         winner = resolution.winner
-        managed = winner.source == "managed"
+        managed = winner.layer == "managed"
         more = f" (and {', '.join(v for v, _ in beaten[1:])})" if len(beaten) > 1 else ""
         return Check.of(
             "settings.override",
@@ -122,7 +122,7 @@ def override_check(
             "fail" if managed else "warn",
             f"{winner.describe()} sets {variable}={_shown(variable, winner.value)}{more}, "
             f"which beats {what}",
-            _override_fix(variable, winner.source, winner.path),
+            _override_fix(variable, winner.layer, winner.path),
         )
     return ok("settings.override")
 

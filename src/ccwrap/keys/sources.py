@@ -22,13 +22,13 @@ from ccwrap.fsutil import atomic_write
 if TYPE_CHECKING:
     from ccwrap.keys.keyring_store import KeyringBackend, KeyringStore
 
-SourceKind = Literal["keyring", "env", "cmd", "file"]
+KeySourceKind = Literal["keyring", "env", "cmd", "file"]
 COMMAND_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
 class KeySource:
-    kind: SourceKind
+    kind: KeySourceKind
     arg: str = ""
 
     @classmethod
@@ -95,6 +95,15 @@ class SecretStore:
                 self._backend, timeout=timeout, environ=self.ctx.environ, home=self.ctx.home
             )
         return self._keyring
+
+    def keyring_problem(self) -> KeyStoreError | None:
+        """Why the OS keyring cannot store a key here (None: it can), asked before any question
+        about the key so that no answer is lost."""
+        try:
+            self.keyring.check_available()
+        except KeyStoreError as exc:
+            return exc
+        return None
 
     def read(self, profile: str, spec: str) -> str:
         source = KeySource.parse(spec)

@@ -36,7 +36,7 @@ from ccwrap.fsutil import (
 )
 
 # The same apiKeyHelper command ``ccwrap run`` hands to claude (one rule for both).
-from ccwrap.launch.process import key_helper_command
+from ccwrap.keys.helper_command import key_helper_command
 from ccwrap.profiles.store import Profile
 from ccwrap.settings import ownership as settings_edit
 from ccwrap.settings.ownership import HELPER, Conflict, Ownership, Slot
