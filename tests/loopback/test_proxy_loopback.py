@@ -50,17 +50,29 @@ MESSAGE = {
 }
 
 
-@pytest.fixture(autouse=True, params=["aiohttp", "httpcore"])
-def upstream_transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every test here runs on both upstream transports (proxy/upstream/: aiohttp's with the
-    `fast` extra, httpcore's always)."""
+# (upstream transport, server side): the two installs, and the two mixed ones.
+STACKS = {
+    "fast": ("auto", "auto"),  # aiohttp upstream, uvloop + httptools server: `[fast]`
+    "default": ("httpcore", "asyncio"),  # httpcore upstream, asyncio + h11: plain install
+    "aiohttp-h11": ("auto", "asyncio"),
+    "httpcore-httptools": ("httpcore", "auto"),
+}
+
+
+@pytest.fixture(autouse=True, params=list(STACKS))
+def proxy_stack(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs on every upstream transport × server side combination
+    (proxy/upstream/; uvicorn with uvloop + httptools or with asyncio + h11)."""
     from tests.support import proxy_support
 
-    if request.param == "aiohttp":
+    transport, server = STACKS[request.param]
+    if transport == "auto":
         require(importlib.util.find_spec("aiohttp") is not None, "aiohttp (the fast extra)")
-    monkeypatch.setattr(
-        proxy_support, "TRANSPORT", "auto" if request.param == "aiohttp" else "httpcore"
-    )
+    if server == "auto":
+        fast_server = all(importlib.util.find_spec(m) for m in ("uvloop", "httptools"))
+        require(fast_server, "uvloop and httptools (the fast extra)")
+    monkeypatch.setattr(proxy_support, "TRANSPORT", transport)
+    monkeypatch.setattr(proxy_support, "SERVER", server)
     return str(request.param)
 
 
@@ -656,6 +668,20 @@ def test_a_stream_cut_midway_ends_the_clients_stream(chunked: bool) -> None:
         assert ended_cleanly and b"event: error" in received and upstream.url.encode() in received
     else:
         assert not ended_cleanly
+
+
+def test_accepted_connections_have_tcp_nodelay(gateway: TestGateway) -> None:
+    """Issue 11 #3: without TCP_NODELAY every request after the first on a keep-alive connection
+    waited for the client's delayed ACK (~40 ms) on the default install."""
+    with running_proxy(gateway.url) as proxy, httpx.Client(base_url=proxy.base_url) as client:
+        for _ in range(2):  # the second request reuses the connection
+            assert client.post("/v1/messages", json=MESSAGE, headers=auth_headers()).is_success
+        server = proxy._server
+        assert server is not None
+        sockets = [c.transport.get_extra_info("socket") for c in server.server_state.connections]
+        assert sockets
+        for sock in sockets:
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
 
 
 # -- hooks (proxy/hooks.py) -----------------------------------------------------------------------

@@ -21,6 +21,7 @@ TOKEN = "ccwrap-session-test-token"
 KEY = "sk-real-upstream-key-0123456789"
 # The upstream transport running_proxy asks for (the loopback tests' fixture sets it).
 TRANSPORT = "auto"
+SERVER = "auto"
 
 RawHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter, "RawUpstream"], Awaitable[None]]
 
@@ -133,6 +134,7 @@ def running_proxy(
     fields.setdefault("key", KEY)
     fields.setdefault("token", TOKEN)
     fields.setdefault("transport", TRANSPORT)
+    fields.setdefault("server", SERVER)
     config = ProxyConfig(upstream=upstream, **fields)
     with start_background(config, hooks=hooks) as handle:
         yield handle
@@ -242,7 +244,8 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
     except (ConnectionError, asyncio.CancelledError):
         pass
     finally:
-        writer.close()
+        with contextlib.suppress(RuntimeError):  # the loop is closing with the test
+            writer.close()
 
 
 async def answer_every_request(
