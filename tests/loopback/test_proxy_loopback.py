@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gzip
 import importlib.util
+import io
 import json
 import socket
 import ssl
@@ -682,6 +683,94 @@ def test_accepted_connections_have_tcp_nodelay(gateway: TestGateway) -> None:
         assert sockets
         for sock in sockets:
             assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+
+
+# -- one behaviour on every server and transport (issue 16 #9, #15) -----------------------------
+def request_bytes(port: int, target: str, extra: str = "", body: bytes = b"") -> bytes:
+    return (
+        f"POST {target} HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\nauthorization: Bearer {TOKEN}\r\n"
+        f"content-type: application/json\r\ncontent-length: {len(body)}\r\n{extra}\r\n"
+    ).encode() + body
+
+
+def test_expect_100_continue_is_answered_not_forwarded(gateway: TestGateway) -> None:
+    body = json.dumps(MESSAGE).encode()
+    with running_proxy(gateway.url) as proxy:
+        raw = raw_exchange(
+            proxy.port,
+            request_bytes(proxy.port, "/v1/messages", "expect: 100-continue\r\n", body),
+            timeout=10,
+        )
+    assert raw.rsplit(b"HTTP/1.1 ", 1)[1].startswith(b"200"), raw[:300]
+    assert "expect" not in gateway.messages()[0].headers
+
+
+@pytest.mark.parametrize(("size", "statuses"), [(20_000, {414}), (70_000, {400, 414})])
+def test_a_long_query_is_a_clean_4xx(gateway: TestGateway, size: int, statuses: set[int]) -> None:
+    """Over 16 KiB: the proxy's 414; a head past what the server reads (httptools: ~64 KiB) is
+    the server's own 400. Never a 500 with a traceback (h11 with httpx's URL limit gave one)."""
+    target = "/v1/messages?beta=true&x=" + "a" * size
+    with running_proxy(gateway.url) as proxy:
+        raw = raw_exchange(proxy.port, request_bytes(proxy.port, target), timeout=10)
+    assert status_of(raw) in statuses, raw[:300]
+    assert b"Traceback" not in raw and not gateway.requests
+
+
+def test_two_host_headers_are_refused(gateway: TestGateway) -> None:
+    with running_proxy(gateway.url) as proxy:
+        extra = f"host: 127.0.0.1:{proxy.port}\r\n"
+        raw = raw_exchange(proxy.port, request_bytes(proxy.port, "/v1/messages", extra))
+    assert status_of(raw) == 400, raw[:300]
+    assert not gateway.requests
+
+
+@pytest.mark.parametrize("authority", ["127.0.0.1:{port}", "other.example"])
+def test_absolute_form_targets_go_to_the_profiles_upstream_only(
+    gateway: TestGateway, authority: str
+) -> None:
+    body = json.dumps(MESSAGE).encode()
+    with running_proxy(gateway.url) as proxy:
+        target = f"http://{authority.format(port=proxy.port)}/v1/messages?beta=true"
+        raw = raw_exchange(proxy.port, request_bytes(proxy.port, target, body=body))
+    assert status_of(raw) == 200, raw[:300]
+    (seen,) = gateway.messages()
+    assert seen.query == "beta=true"  # the profile's gateway, its fixed path, never "other"
+
+
+def test_a_client_going_away_mid_stream_logs_no_traceback(
+    gateway: TestGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def handler(request: Request, recorded: RecordedRequest) -> Response:
+        async def events() -> AsyncIterator[bytes]:
+            for i in range(200):
+                yield sse("ping", {"type": "ping", "i": i})
+                await asyncio.sleep(0.01)
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    gateway.handler = handler
+    log = io.StringIO()
+    with running_proxy(gateway.url, log=log) as proxy:
+        for _ in range(3):
+            with socket.create_connection(("127.0.0.1", proxy.port)) as sock:
+                sock.sendall(request_bytes(proxy.port, "/v1/messages", body=b"{}"))
+                assert sock.recv(100)  # the stream has started
+        assert wait_until(lambda: log.getvalue().count("client went away") == 3)
+    text = log.getvalue() + caplog.text
+    assert "Traceback" not in text and "CancelledError" not in text, text
+
+
+@pytest.mark.parametrize(
+    "target", ["/v1/%1b[2J%0d%0a%E2%80%AEforged", "/v1/\x1b[2J\x1b]0;title\x07"]
+)
+def test_log_lines_escape_control_characters(target: str) -> None:
+    log = io.StringIO()
+    with running_proxy("http://127.0.0.1:9", log=log) as proxy:
+        raw_exchange(proxy.port, request_bytes(proxy.port, target).replace(b"POST", b"GET", 1))
+        wait_until(lambda: bool(log.getvalue()))
+    text = log.getvalue()
+    assert text.count("\n") <= 1 and "\x1b" not in text and "\u202e" not in text, repr(text)
+    assert all(ch.isprintable() for ch in text.rstrip("\n")), repr(text)
 
 
 # -- hooks (proxy/hooks.py) -----------------------------------------------------------------------

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 from ccwrap.proxy.config import ProxyConfig
 from ccwrap.proxy.hooks import Hook
@@ -129,14 +129,14 @@ class RawUpstream:
 
 @contextlib.contextmanager
 def running_proxy(
-    upstream: str, hooks: Sequence[Hook] = (), **fields: Any
+    upstream: str, hooks: Sequence[Hook] = (), log: TextIO | None = None, **fields: Any
 ) -> Iterator[ProxyHandle]:
     fields.setdefault("key", KEY)
     fields.setdefault("token", TOKEN)
     fields.setdefault("transport", TRANSPORT)
     fields.setdefault("server", SERVER)
     config = ProxyConfig(upstream=upstream, **fields)
-    with start_background(config, hooks=hooks) as handle:
+    with start_background(config, hooks=hooks, log_stream=log) as handle:
         yield handle
 
 

@@ -57,6 +57,9 @@ log = logging.getLogger("ccwrap.proxy")
 
 # Non-streamed answers up to this size are read whole and sent as one plain response.
 SMALL_BODY = 256 * 1024
+# Longer request targets (path + query) are refused with 414 on every server (Claude Code's are
+# a few dozen bytes); server.py lets h11 read heads up to server.MAX_HEAD so the app decides.
+MAX_TARGET = 16 * 1024
 TARGET_CACHE_SIZE = 64
 
 
@@ -122,7 +125,7 @@ class Forwarder:
 
     # -- one request ----------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+        raw_path = origin_form(scope.get("raw_path") or scope["path"].encode("utf-8"))
         exchange = Exchange(scope["method"], printable(raw_path), time.perf_counter())
         try:
             await self.handle(scope, receive, send, exchange, raw_path)
@@ -153,14 +156,20 @@ class Forwarder:
     async def handle(
         self, scope: Scope, receive: Receive, send: Send, ex: Exchange, raw_path: bytes
     ) -> None:
-        host = None
+        hosts: list[bytes] = []
         credentials = []
         for name, value in scope["headers"]:
             if name == b"host":
-                host = value
+                hosts.append(value)
             elif name in CREDENTIALS:
                 credentials.append(value)
-        if not host_allowed(host, self.hosts):
+        if len(hosts) > 1:  # h11 refuses these itself; httptools would let the last one win
+            await reply(send, ex, 400, "invalid_request_error", "more than one Host header")
+            return
+        if len(raw_path) + len(scope["query_string"]) > MAX_TARGET:
+            await reply(send, ex, 414, "invalid_request_error", "request target too long")
+            return
+        if not host_allowed(hosts[0] if hosts else None, self.hosts):
             # DNS rebinding: a web page's request carries the page's own host name.
             await reply(send, ex, 403, "permission_error", "Host does not name this proxy")
             return
@@ -324,6 +333,16 @@ NOT_FORWARDED = (
     "only HEAD /, POST /v1/messages, POST /v1/messages/count_tokens and GET /v1/models"
     " are forwarded"
 )
+
+
+def origin_form(raw_path: bytes) -> bytes:
+    """The path of an absolute-form target (``POST http://host/v1/messages``), as a server must
+    take it (RFC 9112 §3.2.2) and as httptools hands it over anyway; h11 hands over the whole
+    URL. The upstream is still only the profile's, and the ``Host`` check still applies."""
+    if raw_path[:7].lower() == b"http://" or raw_path[:8].lower() == b"https://":
+        parts = raw_path.split(b"/", 3)
+        return b"/" + parts[3] if len(parts) > 3 else b"/"
+    return raw_path
 
 
 def host_header(origin: str) -> bytes:

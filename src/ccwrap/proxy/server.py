@@ -32,6 +32,9 @@ KEEP_ALIVE_SECONDS = 75
 SHUTDOWN_GRACE_SECONDS = 3
 READY_TIMEOUT = 15.0
 LOG_FORMAT = "ccwrap proxy: %(message)s"
+# What h11 buffers of one request head (its default, 16 KiB, would answer 400 itself before the
+# app's own 414 for a long target: one behaviour on both servers up to this size).
+MAX_HEAD = 256 * 1024
 
 
 def bind(port: int = 0) -> socket.socket:
@@ -212,6 +215,7 @@ def build_server(
         server_header=False,  # the upstream's own Server and Date headers pass through
         date_header=False,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        h11_max_incomplete_event_size=MAX_HEAD,
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
     return Server(settings)
