@@ -21,6 +21,7 @@ from typing import Any, Literal
 from ccwrap.claude.env import MANAGED_VARIABLES, SECRET_VARIABLES
 from ccwrap.context import Context
 from ccwrap.errors import SettingsError
+from ccwrap.fsutil import read_small_text
 from ccwrap.keys.sources import mask
 
 Scope = Literal["managed", "cli", "local", "project", "user"]
@@ -58,27 +59,30 @@ def scope_path(ctx: Context, scope: Scope) -> Path:
 
 def parse_settings(text: str, path: Path) -> dict[str, Any]:
     """Parse a settings document; invalid JSON names the file, line and column."""
+    from ccwrap.text import JSONBoundsError, loads_bounded
+
     try:
-        data = json.loads(text) if text.strip() else {}
+        data = loads_bounded(text) if text.strip() else {}
     except json.JSONDecodeError as exc:
         raise SettingsError(
             f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
             hint="fix the file by hand; ccwrap leaves a file it cannot parse untouched",
         ) from exc
+    except JSONBoundsError as exc:
+        raise SettingsError(f"{path} cannot be read: {exc}", hint="fix the file by hand") from exc
     if not isinstance(data, dict):
         raise SettingsError(f"{path} does not hold a JSON object", hint="settings are an object")
     return data
 
 
 def read_settings(path: Path) -> dict[str, Any] | None:
-    """The parsed file, or None when it does not exist."""
+    """The parsed file, or None when it does not exist (a small regular file only: a checkout's
+    settings may be a FIFO, ``/dev/zero`` or a symlink loop)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"cannot read {path}: {exc}") from exc
-    return parse_settings(text, path)
+        text = read_small_text(path)
+    except OSError as exc:
+        raise SettingsError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return None if text is None else parse_settings(text, path)
 
 
 @dataclass

@@ -59,9 +59,25 @@ def build_app() -> typer.Typer:
 
 
 def report(exc: CcwrapError) -> None:
-    sys.stderr.write(f"ccwrap: error: {exc.message}\n")
+    # Messages quote what the user typed and what files hold: escaped, so a name cannot drive
+    # the terminal and undecodable argv bytes print.
+    from ccwrap.text import escape_control
+
+    sys.stderr.write(f"ccwrap: error: {escape_control(exc.message)}\n")
     if exc.hint:
-        sys.stderr.write(f"  hint: {exc.hint}\n")
+        sys.stderr.write(f"  hint: {escape_control(exc.hint)}\n")
+
+
+def _check_text(args: list[str]) -> None:
+    """ccwrap's own arguments are text: undecodable bytes (Python keeps them as lone surrogates)
+    would end up in config.toml or a settings file. ``run`` passes claude's arguments unchanged."""
+    from ccwrap.errors import UsageError
+
+    if args[:1] == ["run"]:
+        return
+    for number, arg in enumerate(args, start=1):
+        if any("\ud800" <= c <= "\udfff" for c in arg):
+            raise UsageError(f"argument {number} is not valid UTF-8 text")
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
@@ -69,7 +85,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
     try:
         from ccwrap.cli import fast_route
 
-        command = fast_route.dispatch(sys.argv[1:] if argv is None else argv, os.environ)
+        args = sys.argv[1:] if argv is None else argv
+        _check_text(args)
+        command = fast_route.dispatch(args, os.environ)
         if command is not None:
             sys.exit(command())
         build_app()(args=argv, prog_name="ccwrap")
@@ -87,8 +105,10 @@ def main(argv: list[str] | None = None) -> NoReturn:
         if debug:
             raise
         # A bug, not something the user did: say so without a traceback that may hold secrets.
+        from ccwrap.text import escape_control
+
         sys.stderr.write(
-            f"ccwrap: internal error: {type(exc).__name__}: {exc}\n"
+            f"ccwrap: internal error: {type(exc).__name__}: {escape_control(str(exc))}\n"
             "  hint: run again with CCWRAP_DEBUG=1 for the traceback, and report it\n"
         )
         sys.exit(ExitCode.INTERNAL)

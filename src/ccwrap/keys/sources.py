@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ccwrap.context import Context, ensure_private_dir
 from ccwrap.errors import ConfigError, KeyStoreError
-from ccwrap.fsutil import atomic_write
+from ccwrap.fsutil import atomic_write, read_small_text
 
 if TYPE_CHECKING:
     from ccwrap.keys.keyring_store import KeyringBackend, KeyringStore
@@ -181,6 +181,9 @@ def _run_command(profile: str, command: str, ctx: Context) -> str:
     return done.stdout.strip()
 
 
+KEY_FILE_LIMIT = 64 * 1024  # a key is a line; anything larger is not a key file
+
+
 def _read_file(profile: str, path: Path) -> str:
     try:
         mode = path.stat().st_mode
@@ -189,8 +192,11 @@ def _read_file(profile: str, path: Path) -> str:
                 f"the key file of profile {profile!r} ({path}) is readable by others",
                 hint=f"chmod 600 {path}",
             )
-        return path.read_text(encoding="utf-8").strip()
+        text = read_small_text(path, limit=KEY_FILE_LIMIT)
     except FileNotFoundError as exc:
         raise KeyStoreError(f"the key file of profile {profile!r} does not exist: {path}") from exc
     except OSError as exc:
         raise KeyStoreError(f"cannot read the key file {path}: {exc.strerror}") from exc
+    if text is None:
+        raise KeyStoreError(f"the key file of profile {profile!r} does not exist: {path}")
+    return text.strip()

@@ -130,6 +130,29 @@ def validate(profile: Profile) -> None:
                 f"profile {profile.name!r}: {spec.name} must be one of "
                 f"{', '.join(spec.choices)}, not {value!r}"
             )
+    _check_names(profile)
+
+
+# What a process environment and an HTTP header can carry (config.toml may be edited by hand).
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_BAD_VALUE = re.compile(r"[\x00\r\n]")
+
+
+def _check_names(profile: Profile) -> None:
+    for name, value in profile.env.items():
+        if not _ENV_NAME.fullmatch(name) or "\x00" in value:
+            raise ConfigError(
+                f"profile {profile.name!r}: env has an invalid variable {name!r}",
+                hint="variable names are letters, digits and _ (not first a digit); no NUL",
+            )
+    for table in ("headers", "secret_headers"):
+        for name, value in getattr(profile, table).items():
+            if not _HEADER_NAME.fullmatch(name) or _BAD_VALUE.search(value):
+                raise ConfigError(
+                    f"profile {profile.name!r}: {table} has an invalid header {name!r}",
+                    hint="header names are letters, digits and -; values hold no line break",
+                )
 
 
 def _check_type(profile: Profile, name: str, kind: type) -> None:

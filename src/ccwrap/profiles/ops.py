@@ -12,6 +12,7 @@ from typing import Any, Literal
 from ccwrap.claude import env as claude_env
 from ccwrap.claude.urls import normalize_base_url
 from ccwrap.errors import ConfigError, KeyStoreError
+from ccwrap.fsutil import read_small_text
 from ccwrap.keys.sources import KeySource, SecretStore, mask
 from ccwrap.profiles import fields as profile_fields
 from ccwrap.profiles.fields import FIELDS, ProfileField
@@ -319,9 +320,11 @@ def import_profiles(store: ProfileStore, path: Path, *, force: bool = False) -> 
 
 def read_export(path: Path) -> list[Profile]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_small_text(path)
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+    if text is None:
+        raise ConfigError(f"cannot read {path}: no such file")
     data = _parse_export(text, path)
     tables = data.get("profiles")
     if not isinstance(tables, dict) or not tables:

@@ -77,6 +77,10 @@ def _load_toml(text: str, path: Path) -> dict[str, Any]:
         import tomli as tomllib
     try:
         data: dict[str, Any] = tomllib.loads(text)
+    except RecursionError as exc:  # tomllib recurses on nested arrays and inline tables
+        raise ConfigError(
+            f"{path} is nested too deeply to read", hint="fix the file by hand, or move it away"
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{path} is not valid TOML: {exc}", hint="fix the file by hand, or move it away"
@@ -91,12 +95,12 @@ class ProfileStore:
         self.path = path
 
     def _text(self) -> str:
+        from ccwrap.fsutil import read_small_text
+
         try:
-            return self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return ""
+            return read_small_text(self.path) or ""
         except OSError as exc:
-            raise ConfigError(f"cannot read {self.path}: {exc.strerror}") from exc
+            raise ConfigError(f"cannot read {self.path}: {exc.strerror or exc}") from exc
 
     def load(self) -> Config:
         raw = _load_toml(self._text(), self.path)

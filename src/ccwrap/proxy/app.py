@@ -46,7 +46,7 @@ from ccwrap.proxy.upstream.base import (
     UpstreamRequest,
     UpstreamResponse,
 )
-from ccwrap.text import printable
+from ccwrap.text import escape_control
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -343,6 +343,13 @@ def origin_form(raw_path: bytes) -> bytes:
         parts = raw_path.split(b"/", 3)
         return b"/" + parts[3] if len(parts) > 3 else b"/"
     return raw_path
+
+
+def printable(text: str | bytes) -> str:
+    """Foreign text for the log: bytes decoded (undecodable ones as ``\\xNN``), controls escaped."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "backslashreplace")
+    return escape_control(text)
 
 
 def host_header(origin: str) -> bytes:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def register(app: typer.Typer) -> None:
-    from ccwrap.cli.commands import doctor, key, profile, proxy, settings, setup, shell
+    from ccwrap.cli.commands import doctor, key, profile, proxy, settings, setup, shell, verify
     from ccwrap.cli.commands import run as run_cli
 
     setup.register(app)
@@ -23,4 +23,5 @@ def register(app: typer.Typer) -> None:
     proxy.register(app)
     settings.register(app)
     doctor.register(app)
+    verify.register(app)
     shell.register(app)
