@@ -2,10 +2,11 @@
 
 Run: scripts/bench proxy   (writes the tables to docs/benchmarks.md, section "Proxy")
 
-Both installs are measured in one run: `[fast]` as installed, and the default install by starting
-the proxy with uvloop, httptools and aiohttp made unimportable (what `pip install .` without the
-extra leaves out), so uvicorn falls back to asyncio + h11 and the upstream leg to httpcore, exactly
-as on a machine without them.
+Both stacks are measured in one run: as installed (uvloop, httptools and aiohttp are default
+dependencies), and the fallback, by starting the proxy with those three made unimportable, so
+uvicorn falls back to asyncio + h11 and the upstream leg to httpcore, exactly as on a machine
+without them (Windows has no uvloop; an install with `--no-deps`). Until issue 11 the three were
+the optional `fast` extra and the fallback was what `pip install .` gave.
 
 Three processes share the machine: a fast upstream (uvicorn, raw ASGI), `ccwrap proxy` (a real
 profile, key from an env variable), and this client (stdlib http.client / asyncio streams, the
@@ -191,8 +192,9 @@ async def concurrent(port: int, token: str | None, n: int) -> list[float]:
 # -- the run -------------------------------------------------------------------------------------
 FAST_MODULES = ("uvloop", "httptools", "aiohttp")
 INSTALLS = {
-    "default": "default install (no `fast` extra: asyncio + h11 server, httpcore upstream)",
-    "fast": "with the `fast` extra (uvloop + httptools server, aiohttp upstream)",
+    "default": "without uvloop, httptools and aiohttp"
+    " (the fallback: asyncio + h11 server, httpcore upstream)",
+    "fast": "as installed (uvloop + httptools server, aiohttp upstream)",
 }
 # The proxy as the default install runs it: the `fast` modules cannot be imported.
 WITHOUT_FAST = (
@@ -443,10 +445,22 @@ HISTORY = [
     "| the package's transports called without `AsyncClient.send` (no cookie/auth/redirect"
     " layers) | +0.69 ms | 3.5 ms | 79% | +22 ms | +219 ms |",
     "",
-    "Before the TCP_NODELAY fix (issue 11), the default install's small request p50 was"
-    " ~45 ms through the proxy: the pre-bound socket lacked IPPROTO_TCP, so asyncio left"
-    " Nagle on for accepted connections and every keep-alive request after the first waited"
-    " for the client's delayed ACK (uvloop sets the option regardless).",
+    "Decision (issue 11): uvloop, httptools and aiohttp are default dependencies (the `fast`"
+    " extra is kept, empty). Two runs on this shared machine (load 3-4 on 2 CPUs), fallback vs"
+    " installed: paced SSE first byte +3.71/+2.68 ms vs +1.01/+2.45 ms; proxy CPU per SSE event"
+    " 220/168 µs vs 100/92 µs; ~2 MB stream 29%/70% vs 63%/80% of direct; 64 paced streams p99"
+    " +1410/+909 ms vs +31/+96 ms; small request p50 +0.85/+0.74 ms vs +0.51/+0.48 ms. The"
+    " fallback misses the first-byte target in both runs; what it would take (an h11 server"
+    " written for the proxy) is more code than the three wheels. The httpcore transport stays:"
+    " it is the fallback where aiohttp cannot be imported, and every loopback proxy test runs"
+    " on it. Paced totals in these two runs are dominated by load (direct itself took 240 ms"
+    " for 200 ms of pacing).",
+    "",
+    "Before the TCP_NODELAY fix, the default install's second and later keep-alive requests took"
+    " 44-48 ms through the proxy (issue 11's measurement): the pre-bound socket lacked"
+    " IPPROTO_TCP, so asyncio left Nagle on for accepted connections and every keep-alive"
+    " request after the first waited for the client's delayed ACK (uvloop sets the option"
+    " regardless).",
     "",
     "httpx/httpcore/h11 stays above the bulk target on this machine: h11 parses every SSE event"
     " of a chunked body on its own (about 7 µs here, where a Python call costs ~240 ns), so a"
