@@ -292,3 +292,26 @@ def test_transport_choice(transport: str, expected: str) -> None:
         transport, ssl_context=ssl.create_default_context(), connect_timeout=1, forward_proxy=None
     )
     assert type(chosen).__name__ == expected
+
+
+def test_model_map_passes_deep_json_through_unchanged() -> None:
+    """Issue 16 #11: json.loads raises RecursionError on deep nesting; it was a 500."""
+    rules = ModelMap.from_rules({"claude-x": "glm"})
+    deep = b'{"model": "claude-x", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    assert rules.rewrite_request(deep) is deep
+    listing = b'{"data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    assert rules.rewrite_models(listing) is listing
+
+
+def test_upstream_errors_map_once_and_keep_the_cause() -> None:
+    import httpcore
+
+    from ccwrap.net.failures import explain
+    from ccwrap.proxy.upstream.base import UpstreamError, mapping
+
+    refused = ConnectionRefusedError(111, "refused")
+    with pytest.raises(UpstreamError) as caught, mapping((httpcore.ConnectError,)):
+        raise httpcore.ConnectError("x") from refused
+    assert explain(caught.value).kind == "refused"
+    with pytest.raises(ValueError), mapping((httpcore.ConnectError,)):
+        raise ValueError("not the library's: passes through")
