@@ -55,6 +55,13 @@ class Profile:
     proxy: ProxyMode = "auto"
     # Model name (exact or glob) as Claude Code sends it -> name the gateway serves (proxy only).
     model_map: dict[str, str] = field(default_factory=dict)
+    # The gateway's prices per million tokens, in its own currency (``ccwrap stats``).
+    price_input: float | None = None
+    price_output: float | None = None
+    price_cache_write_5m: float | None = None
+    price_cache_write_1h: float | None = None
+    price_cache_read: float | None = None
+    price_currency: str | None = None
     preset: str | None = None
     description: str | None = None
 
@@ -123,6 +130,13 @@ def validate(profile: Profile) -> None:
         elif spec.kind == "text":
             if value is not None:
                 _check_type(profile, spec.name, str)
+        elif spec.kind == "price":
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0
+            ):
+                raise ConfigError(
+                    f"profile {profile.name!r}: {spec.name} must be a number >= 0, not {value!r}"
+                )
         else:
             _check_type(profile, spec.name, str)
         if spec.choices and value not in spec.choices:

@@ -117,8 +117,10 @@ def apply_changes(profile: Profile, changes: ProfileChanges) -> Applied:
     for name, given in changes.values.items():
         spec = _scalar_field(name)
         value = given
-        if spec.kind == "text" and given == "":
-            value = None  # "" clears an optional text field ("--model ''")
+        if spec.kind in ("text", "price") and given == "":
+            value = None  # "" clears an optional field ("--model ''")
+        elif spec.kind == "price":
+            value = parse_price(name, given)
         elif spec.kind == "url":
             normalized = normalize_base_url(given)
             value = normalized.url
@@ -133,6 +135,20 @@ def apply_changes(profile: Profile, changes: ProfileChanges) -> Applied:
     new = replace(profile, **updates)
     validate(new)
     return Applied(new, fixes, warnings)
+
+
+def parse_price(name: str, given: object) -> float:
+    """A price flag's value: a number >= 0 (``--price-input 3``, ``--price-input 0.25``)."""
+    try:
+        value = float(str(given).strip())
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise ConfigError(
+            f"{name} must be a number >= 0 (per million tokens), not {given!r}",
+            hint=f"--{name.replace('_', '-')} 3.0, or '' to clear it",
+        )
+    return value
 
 
 def _merge_headers(current: Mapping[str, str], changes: Mapping[str, str]) -> dict[str, str]:

@@ -37,7 +37,7 @@ from ccwrap.fsutil import (
 )
 
 # The same apiKeyHelper command ``ccwrap run`` hands to claude (one rule for both).
-from ccwrap.keys.helper_command import key_helper_command
+from ccwrap.keys.helper_command import key_helper_command, statusline_command
 from ccwrap.profiles.store import Profile
 from ccwrap.settings import ownership as settings_edit
 from ccwrap.settings.ownership import HELPER, Conflict, Ownership, Slot
@@ -101,6 +101,17 @@ def desired_settings(
         command = ["ccwrap"] if scope == "project" else ccwrap
         desired[HELPER] = key_helper_command(profile.name, command)
     return desired
+
+
+STATUS_LINE: Slot = ("statusLine",)
+
+
+def status_line_setting(
+    scope: WritableScope, ccwrap: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """The ``statusLine`` value ``settings apply --statusline`` writes (``ccwrap statusline``)."""
+    command = ["ccwrap"] if scope == "project" else ccwrap
+    return {"type": "command", "command": statusline_command(command), "padding": 0}
 
 
 def sha256(data: bytes | None) -> str | None:

@@ -13,7 +13,18 @@ if TYPE_CHECKING:
 
 
 def register(app: typer.Typer) -> None:
-    from ccwrap.cli.commands import doctor, key, profile, proxy, settings, setup, shell, verify
+    from ccwrap.cli.commands import (
+        doctor,
+        key,
+        profile,
+        proxy,
+        settings,
+        setup,
+        shell,
+        stats,
+        statusline,
+        verify,
+    )
     from ccwrap.cli.commands import run as run_cli
 
     setup.register(app)
@@ -24,4 +35,6 @@ def register(app: typer.Typer) -> None:
     settings.register(app)
     doctor.register(app)
     verify.register(app)
+    stats.register(app)
+    statusline.register(app)
     shell.register(app)

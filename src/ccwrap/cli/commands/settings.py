@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from ccwrap.cli.common import JsonOption, Services, complete_profile, info, print_json, warn
-from ccwrap.errors import SettingsError
+from ccwrap.errors import SettingsError, UsageError
 
 if TYPE_CHECKING:
     from ccwrap.claude.settings_files import EffectiveView, Origin
@@ -92,8 +92,21 @@ def _list_conflicts(conflicts: list[Conflict]) -> None:
 
 
 # -- apply -------------------------------------------------------------------------------------
+StatuslineOption = typer.Option(
+    None,
+    "--statusline/--no-statusline",
+    help="Also install (or remove) `ccwrap statusline` as Claude Code's statusLine; default: "
+    "keep it as it is. An existing statusLine of yours is replaced only if you agree.",
+)
+
+
 def apply(  # noqa: PLR0917 -- Typer maps parameters to options
-    name: str = NameArgument,
+    name: str | None = typer.Argument(
+        None,
+        help="Profile name (default: the one this file was applied with; with --statusline alone,"
+        " none).",
+        autocompletion=complete_profile,
+    ),
     scope: ScopeChoice = ScopeOption,
     dry_run: bool = DryRunOption,
     yes: bool = typer.Option(
@@ -105,33 +118,57 @@ def apply(  # noqa: PLR0917 -- Typer maps parameters to options
         "--plaintext-key",
         help="Write the key itself into the file instead of an apiKeyHelper (not for project).",
     ),
+    statusline: bool | None = StatuslineOption,
 ) -> None:
     """Write a profile's env and apiKeyHelper into a Claude Code settings file."""
-    from ccwrap.settings.writer import check_plaintext_scope, desired_settings
+    from ccwrap.settings.writer import (
+        STATUS_LINE,
+        check_plaintext_scope,
+        desired_settings,
+        status_line_setting,
+    )
 
     services = Services.from_os()
-    profile = services.store.get(name)
+    writer = _writer(scope)
+    state = writer.state()
+    name = name or state.profile
+    if name is None and statusline is None:
+        raise UsageError(
+            "which profile?", hint="ccwrap settings apply NAME, or --statusline on its own"
+        )
+    profile = services.store.get(name) if name else None
     key = None
-    if plaintext_key:
+    if plaintext_key and profile is not None:
         check_plaintext_scope(scope.value)
         key = services.secrets.read(profile.name, profile.key)
-    desired = desired_settings(profile, scope.value, plaintext_key=key)
-    writer = _writer(scope)
+    desired = desired_settings(profile, scope.value, plaintext_key=key) if profile else {}
+    owned = state.ownership.slots.get(STATUS_LINE)
+    if statusline or (statusline is None and owned is not None):
+        desired[STATUS_LINE] = status_line_setting(scope.value)
     preview = writer.preview_apply(desired)
     if dry_run:
         _show_dry_run(preview)
         return
     approved = _approve(preview, force)
     _guard_local(writer, yes, plaintext=key is not None)
-    change = writer.apply(desired, profile=profile.name, approved=approved)
-    _report_written(change, f"profile {profile.name!r} ({scope.value} scope)")
+    change = writer.apply(desired, profile=name, approved=approved)
+    what = f"profile {name!r}" if name else "the status line"
+    _report_written(change, f"{what} ({scope.value} scope)")
     if key is not None:
         _warn_plaintext(change)
 
 
 def use(name: str = NameArgument, dry_run: bool = DryRunOption, force: bool = ForceOption) -> None:
     """Apply a profile to the user settings (~/.claude/settings.json): plain `claude` uses it."""
-    apply(name, ScopeChoice.user, dry_run=dry_run, yes=False, force=force, plaintext_key=False)
+    apply(
+        name,
+        ScopeChoice.user,
+        dry_run=dry_run,
+        yes=False,
+        force=force,
+        plaintext_key=False,
+        statusline=None,
+    )
 
 
 def _approve(preview: Change, force: bool) -> list[Conflict] | bool:
