@@ -15,7 +15,9 @@ def register(app: typer.Typer) -> None:
 
 def proxy(
     profile: str | None = ProfileOption,
-    port: int = typer.Option(0, "--port", min=0, max=65535, help="Port (default: a free one)."),
+    port: int = typer.Option(
+        0, "--port", min=0, max=65535, metavar="PORT", help="Port (default: a free one)."
+    ),
 ) -> None:
     """Run the loopback proxy in the foreground until Ctrl-C.
 
