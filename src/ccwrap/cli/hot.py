@@ -36,8 +36,15 @@ def parse(argv: Sequence[str], environ: dict[str, str] | None = None) -> Command
 
 
 def _parse_run(args: Sequence[str]) -> Command | None:
-    options: dict[str, Any] = {"profile": None, "proxy": None, "dry_run": False, "json": False}
+    options: dict[str, Any] = {
+        "profile": None,
+        "proxy": None,
+        "dry_run": False,
+        "json": False,
+        "force": False,
+    }
     flags = {
+        "--force": ("force", True),
         "--proxy": ("proxy", True),
         "--no-proxy": ("proxy", False),
         "--dry-run": ("dry_run", True),
@@ -89,5 +96,10 @@ def _run(options: dict[str, Any], claude_args: list[str]) -> int:
     from ccwrap.cli.commands.run import run_command
 
     return run_command(
-        options["profile"], options["proxy"], options["dry_run"], options["json"], claude_args
+        options["profile"],
+        options["proxy"],
+        options["dry_run"],
+        options["json"],
+        claude_args,
+        force=options["force"],
     )

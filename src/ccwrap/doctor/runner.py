@@ -87,11 +87,21 @@ def choose(ctx: Context, store: ProfileStore, secrets: SecretStore, options: Opt
         raise UsageError("give --profile or --url, not both")
     files = claude_settings.discover(ctx)
     base = [local.invalid_settings_check(files)]
-    if options.profile:
-        return _profile_target(ctx, store, secrets, files, base, name=options.profile)
+    name = options.profile or (None if options.url else _bound_profile(ctx, store))
+    if name:
+        return _profile_target(ctx, store, secrets, files, base, name=name)
     if options.url:
         return _url_target(ctx, options, files, base)
     return _claude_target(ctx, secrets, files, base)
+
+
+def _bound_profile(ctx: Context, store: ProfileStore) -> str | None:
+    """The profile of the folder's binding (``ccwrap bind``); a binding to a missing profile
+    is an error, as for ``run``."""
+    from ccwrap.profiles.store import choose
+
+    choice = choose(store, None, ctx.environ, ctx.cwd)
+    return choice.profile.name if choice.reason == "binding" else None
 
 
 def _profile_target(

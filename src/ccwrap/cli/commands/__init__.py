@@ -13,13 +13,14 @@ if TYPE_CHECKING:
 
 
 def register(app: typer.Typer) -> None:
-    from ccwrap.cli.commands import doctor, key, profile, proxy, settings, setup, shell
+    from ccwrap.cli.commands import bind, doctor, key, profile, proxy, settings, setup, shell
     from ccwrap.cli.commands import run as run_cli
 
     setup.register(app)
     profile.register(app)
     key.register(app)
     run_cli.register(app)
+    bind.register(app)
     proxy.register(app)
     settings.register(app)
     doctor.register(app)

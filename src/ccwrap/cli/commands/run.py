@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from ccwrap.claude.settings_files import SettingsFile
     from ccwrap.launch.process import LaunchPlan
-    from ccwrap.profiles.store import Profile
+    from ccwrap.profiles.store import Choice
 
 
 def register(app: typer.Typer) -> None:
@@ -36,6 +36,7 @@ def register(app: typer.Typer) -> None:
     )
 
     def run(
+        *,
         profile: str | None = ProfileOption,
         proxy: bool | None = typer.Option(
             None,
@@ -46,10 +47,19 @@ def register(app: typer.Typer) -> None:
             False, "--dry-run", help="Print the command and environment instead of running claude."
         ),
         json_output: bool = JsonOption,
+        force: bool = typer.Option(
+            False, "--force", help="Use --profile even inside a folder bound to another profile."
+        ),
         claude_args: list[str] | None = claude_args_argument,
     ) -> None:
-        """Launch Claude Code on a profile; claude's exit code is ccwrap's."""
-        raise typer.Exit(run_command(profile, proxy, dry_run, json_output, claude_args or []))
+        """Launch Claude Code on a profile; claude's exit code is ccwrap's.
+
+        Without --profile: the folder's binding (ccwrap bind), then $CCWRAP_PROFILE, then the
+        default.
+        """
+        raise typer.Exit(
+            run_command(profile, proxy, dry_run, json_output, claude_args or [], force=force)
+        )
 
     app.command("run")(run)
 
@@ -60,20 +70,24 @@ def run_command(
     dry_run: bool,
     json_output: bool,
     claude_args: Sequence[str],
+    *,
+    force: bool = False,
 ) -> int:
     """Parse → one core call → render; returns the exit status (exec does not return)."""
+    from ccwrap.cli.commands.bind import choose_profile
     from ccwrap.launch.process import launch, prepare_launch, wants_proxy
-    from ccwrap.profiles.store import ProfileStore, resolve
+    from ccwrap.profiles.store import ProfileStore
 
     if json_output and not dry_run:
         raise UsageError("--json goes with --dry-run", hint="ccwrap run --dry-run --json")
     ctx = Context.from_os()
-    chosen = resolve(ProfileStore(ctx.paths.config_file), profile, ctx.environ)
+    choice = choose_profile(ctx, ProfileStore(ctx.paths.config_file), profile, force=force)
+    chosen = choice.profile
     if wants_proxy(chosen, proxy):
-        return _run_behind_proxy(ctx, chosen, claude_args, dry_run, json_output)
+        return _run_behind_proxy(ctx, choice, claude_args, dry_run, json_output)
     plan = prepare_launch(ctx, chosen, claude_args)
     if dry_run:
-        _print_plan(plan, json_output)
+        _print_plan(plan, json_output, choice)
         return 0
     for message in plan.warnings:
         sys.stderr.write(f"ccwrap: warning: {message}\n")
@@ -82,29 +96,45 @@ def run_command(
     return launch(plan, ctx.paths.run_dir)
 
 
-def _print_plan(plan: LaunchPlan, json_output: bool) -> None:
+def _print_plan(plan: LaunchPlan, json_output: bool, choice: Choice) -> None:
     if json_output:
-        sys.stdout.write(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        view = plan.to_dict()
+        view["chosen_by"] = {"reason": choice.reason}
+        if choice.binding is not None:
+            view["chosen_by"]["binding"] = choice.binding.to_dict()
+        sys.stdout.write(json.dumps(view, indent=2, ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write(render_plan(plan) + "\n")
+        lines = render_plan(plan).split("\n", 1)
+        lines.insert(1, f"chosen by: {chosen_by(choice)}")
+        sys.stdout.write("\n".join(lines) + "\n")
+
+
+def chosen_by(choice: Choice) -> str:
+    """Why this profile, in words: the binding's file or config entry, a flag, a variable."""
+    if choice.reason == "binding" and choice.binding is not None:
+        return f"binding {choice.binding.origin}"
+    if choice.reason == "--profile" and choice.binding is not None:
+        return f"--profile (forced; the folder is bound to {choice.binding.profile!r})"
+    return choice.reason
 
 
 DRY_RUN_TOKEN = "<session token>"  # noqa: S105 - a placeholder shown by --dry-run
 
 
 def _run_behind_proxy(
-    ctx: Context, profile: Profile, args: Sequence[str], dry_run: bool, json_output: bool
+    ctx: Context, choice: Choice, args: Sequence[str], dry_run: bool, json_output: bool
 ) -> int:
     """The proxy path: ccwrap stays alive beside claude (see ccwrap.proxy.session)."""
     from ccwrap.keys.sources import SecretStore
     from ccwrap.proxy import session
 
+    profile = choice.profile
     if dry_run:
         # Nothing starts and no key is read: the URL and the token are placeholders.
         plan = session.plan_behind_proxy(
             ctx, profile, args, base_url="http://127.0.0.1:<port>", token=DRY_RUN_TOKEN, key=None
         )
-        _print_plan(plan, json_output)
+        _print_plan(plan, json_output, choice)
         return 0
     sys.stderr.flush()
     sys.stdout.flush()
