@@ -32,7 +32,15 @@ def parse(argv: Sequence[str], environ: dict[str, str] | None = None) -> Command
         return _parse_run(argv[1:])
     if argv[0] == "key":
         return _parse_key(argv[1:])
+    if argv[0] == "wrap" and len(argv) > 2 and argv[1] == "--":
+        return lambda: _wrap(list(argv[2:]))
     return None
+
+
+def _wrap(argv: list[str]) -> int:
+    from ccwrap.cli.commands.bind import wrap_command
+
+    return wrap_command(argv)
 
 
 def _parse_run(args: Sequence[str]) -> Command | None:

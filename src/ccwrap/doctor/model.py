@@ -19,6 +19,7 @@ TITLES: dict[str, str] = {
     "settings.invalid": "settings files are valid JSON",
     "claude.missing": "claude installed",
     "claude.version": "claude version",
+    "client.dispatched": "dispatched sessions reach this gateway",
     "net.dns": "host name resolves",
     "net.refused": "gateway accepts connections",
     "net.tls": "TLS certificate trusted",

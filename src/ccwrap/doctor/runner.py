@@ -98,10 +98,12 @@ def choose(ctx: Context, store: ProfileStore, secrets: SecretStore, options: Opt
 def _bound_profile(ctx: Context, store: ProfileStore) -> str | None:
     """The profile of the folder's binding (``ccwrap bind``); a binding to a missing profile
     is an error, as for ``run``."""
+    from ccwrap.binding import find_binding
     from ccwrap.profiles.store import choose
 
-    choice = choose(store, None, ctx.environ, ctx.cwd)
-    return choice.profile.name if choice.reason == "binding" else None
+    if find_binding(ctx.cwd, store.load().bindings) is None:
+        return None
+    return choose(store, None, ctx.environ, ctx.cwd).profile.name
 
 
 def _profile_target(
@@ -129,6 +131,7 @@ def _profile_target(
     resolutions = claude_settings.effective_env(ctx, files, cli)
     checks.append(local.auth_conflict_check(resolutions))
     checks.append(local.override_check(resolutions, intended, what=f"profile {name!r}"))
+    checks.append(local.dispatched_check(ctx.environ, files, profile.base_url))
     return _target_of(profile, key, secrets, checks)
 
 

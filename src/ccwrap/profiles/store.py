@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ccwrap.context import ensure_private_dir
-from ccwrap.errors import BindingMismatch, ConfigError, ProfileNotFound
+from ccwrap.errors import BindingMismatch, BoundProfileMissing, ConfigError, ProfileNotFound
 from ccwrap.fsutil import atomic_write
 
 if TYPE_CHECKING:
@@ -356,7 +356,7 @@ def choose(
     config = store.load()
     binding = None if cwd is None else find_binding(cwd, config.bindings)
     if binding is not None and binding.profile not in config.profiles:
-        raise ProfileNotFound(
+        raise BoundProfileMissing(
             f"{binding.origin} names profile {binding.profile!r}, which does not exist",
             hint=f"create it, bind the folder to another profile (ccwrap bind NAME "
             f"{binding.folder}), or: ccwrap unbind {binding.folder}",

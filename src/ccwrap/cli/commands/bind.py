@@ -79,8 +79,16 @@ def register(app: typer.Typer) -> None:
         """Remove a folder's binding (its .ccwrap.toml and/or the entry in ccwrap's config)."""
         _unbind(folder)
 
+    claude_argument = typer.Argument(..., metavar="-- CLAUDE [ARGS...]")
+
+    def wrap(claude_argv: list[str] = claude_argument) -> None:
+        """Claude Code's process wrapper (settings apply --wrapper): exec claude on the
+        folder's profile. Background and dispatched sessions start through it."""
+        raise typer.Exit(wrap_command(claude_argv))
+
     app.command("bind")(bind)
     app.command("unbind")(unbind)
+    app.command("wrap")(wrap)
 
 
 def _folder(services_cwd: Path, folder: Path | None) -> Path:
@@ -146,3 +154,72 @@ def _list(json_output: bool) -> None:
         missing = "" if here.profile in config.profiles else "  [no such profile]"
         lines.append(f"here: {here.profile!r} from {here.origin}{missing}")
     sys.stdout.write("\n".join(lines) + "\n")
+
+
+# -- ccwrap wrap: Claude Code's processWrapper ----------------------------------------------------
+# Processes of claude's background service that are not sessions: they get claude's argv as it is
+# (measured with 2.1.332: a --settings added to `daemon run` stops the service from starting).
+SERVICE_ARGS = frozenset({"daemon", "--bg-pty-host", "--bg-spare"})
+
+
+def wrap_command(argv: list[str]) -> int:
+    """``ccwrap wrap -- CLAUDE ARGS...``: exec CLAUDE on the working folder's profile.
+
+    Claude Code runs its background service, spare workers and every background or dispatched
+    session through this (``processWrapper``). Sessions start in their own folder, so the
+    folder's binding decides, then ``$CCWRAP_PROFILE``, then the default. A session that
+    already carries ``--settings`` (started by ``ccwrap run``) keeps its values; service
+    processes and a setup without any profile run unchanged. A binding to a missing profile
+    fails, never falls back.
+    """
+    from ccwrap.errors import BoundProfileMissing, CcwrapError, ProfileNotFound
+    from ccwrap.launch.process import (
+        exec_claude,
+        key_helper_command,
+        launch,
+        plan_launch,
+        split_user_settings,
+        wants_proxy,
+    )
+    from ccwrap.profiles.store import ProfileStore, choose
+
+    if not argv:
+        raise UsageError("nothing to wrap", hint="ccwrap wrap -- /path/to/claude ARGS...")
+    ctx = Context.from_os()
+    claude, args = Path(argv[0]), argv[1:]
+    if _unchanged(args):
+        return exec_claude(argv, ctx.environ)
+    try:
+        choice = choose(ProfileStore(ctx.paths.config_file), None, ctx.environ, ctx.cwd)
+    except BoundProfileMissing:
+        raise
+    except ProfileNotFound:
+        return exec_claude(argv, ctx.environ)  # no profile chosen at all: claude as it is
+    profile = choice.profile
+    if wants_proxy(profile, None):
+        raise UsageError(
+            f"profile {profile.name!r} needs the loopback proxy, which the process wrapper "
+            "cannot start for a background session",
+            hint="bind this folder to a profile that works without the proxy",
+        )
+    from ccwrap.claude.settings_files import discover
+
+    try:
+        rest, user = split_user_settings(args, ctx.cwd)  # their --settings win, merged
+    except CcwrapError:
+        return exec_claude(argv, ctx.environ)  # e.g. a launcher's temporary file, gone by now
+    helper = None if profile.auth == "none" else key_helper_command(profile.name)
+    plan = plan_launch(
+        profile,
+        claude=claude,
+        args=rest,
+        environ=ctx.environ,
+        files=discover(ctx),
+        key_helper=helper,
+        user_settings=user,
+    )
+    return launch(plan, ctx.paths.run_dir)
+
+
+def _unchanged(args: list[str]) -> bool:
+    return bool(args) and args[0] in SERVICE_ARGS

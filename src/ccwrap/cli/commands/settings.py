@@ -99,6 +99,12 @@ def apply(  # noqa: PLR0917 -- Typer maps parameters to options
         "--plaintext-key",
         help="Write the key itself into the file instead of an apiKeyHelper (not for project).",
     ),
+    wrapper: bool = typer.Option(
+        False,
+        "--wrapper",
+        help="Also set processWrapper to `ccwrap wrap` (user scope): background and dispatched "
+        "sessions then start on their folder's profile (claude newer than 2.1.197).",
+    ),
 ) -> None:
     """Write a profile's env and apiKeyHelper into a Claude Code settings file."""
     from ccwrap.settings.writer import check_plaintext_scope, desired_settings
@@ -109,7 +115,7 @@ def apply(  # noqa: PLR0917 -- Typer maps parameters to options
     if plaintext_key:
         check_plaintext_scope(scope.value)
         key = services.secrets.read(profile.name, profile.key)
-    desired = desired_settings(profile, scope.value, plaintext_key=key)
+    desired = desired_settings(profile, scope.value, plaintext_key=key, wrapper=wrapper)
     writer = _writer(scope)
     preview = writer.preview_apply(desired)
     if dry_run:
@@ -125,7 +131,15 @@ def apply(  # noqa: PLR0917 -- Typer maps parameters to options
 
 def use(name: str = NameArgument, dry_run: bool = DryRunOption, force: bool = ForceOption) -> None:
     """Apply a profile to the user settings (~/.claude/settings.json): plain `claude` uses it."""
-    apply(name, ScopeChoice.user, dry_run=dry_run, yes=False, force=force, plaintext_key=False)
+    apply(
+        name,
+        ScopeChoice.user,
+        dry_run=dry_run,
+        yes=False,
+        force=force,
+        plaintext_key=False,
+        wrapper=False,
+    )
 
 
 def _approve(preview: Change, force: bool) -> list[Conflict] | bool:
