@@ -2,7 +2,7 @@
 
 Median of RUNS runs of a completion request, exactly as the committed scripts send it, against a
 temporary config with a few profiles. Target: <= 150 ms for `ccwrap run --profile <TAB>`.
-Also shown: the same request with Typer's default coercion/help rendering (fastpath off), and
+Also shown: the same request with Typer's default coercion/help rendering (typer_patches off), and
 Python's own start-up, for scale. Figures go to docs/benchmarks.md ("Completion").
 """
 
@@ -25,7 +25,7 @@ CONFIG = "".join(
     for name in ("work", "home", "work-eu", "openrouter", "litellm")
 )
 WITHOUT_FASTPATH = (
-    "import ccwrap.cli.fastpath as f; f.install = lambda: None; "
+    "import ccwrap.cli.typer_patches as f; f.install = lambda: None; "
     "from ccwrap.cli.app import main; main()"
 )
 

@@ -7,6 +7,7 @@ Everything is computed from an injected environment when asked for, never at imp
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -84,13 +85,23 @@ class Context:
         return self.home / ".claude"
 
 
-def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and missing parents) as 0700; existing folders are left as they are."""
+def ensure_private_dir(path: Path, *, check: bool = True) -> Path:
+    """Create ``path`` (and missing parents) as 0700; existing folders are left as they are.
+
+    With ``check`` (ccwrap's own folders) an existing folder another user can write is refused,
+    followed through symlinks (a ``CCWRAP_HOME`` made world-writable, a ``state/run`` symlink into
+    a shared folder): another user could swap the files ccwrap writes there, or read a key file
+    in the moment before its mode is set. A missing folder's first existing parent is checked too,
+    unless it is a sticky shared folder such as /tmp, where a private folder of one's own is the
+    safe way in.
+    """
     missing: list[Path] = []
     current = path
     while not current.exists():
         missing.append(current)
         current = current.parent
+    if check:
+        _refuse_shared(current, strict=not missing)
     for folder in reversed(missing):
         try:
             folder.mkdir(mode=0o700)
@@ -99,3 +110,24 @@ def ensure_private_dir(path: Path) -> Path:
         # mkdir's mode is filtered by the umask; a private folder must be 0700 whatever it is.
         folder.chmod(0o700)
     return path
+
+
+def _refuse_shared(folder: Path, *, strict: bool) -> None:
+    from ccwrap.errors import ConfigError
+
+    if os.name != "posix":  # pragma: no cover - Windows has ACLs, not mode bits
+        return
+    info = folder.stat()  # through symlinks: where the files really go
+    shared = info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    if not strict and (info.st_mode & stat.S_ISVTX or not shared):
+        return
+    if shared or info.st_uid != os.getuid():
+        real = os.path.realpath(folder)
+        where = f"{folder} (really {real})" if str(folder) != real else str(folder)
+        who = "writable by other users" if shared else "owned by another user"
+        raise ConfigError(
+            f"{where} is {who}; ccwrap keeps its files only in a folder of your own",
+            hint=f"chmod 700 {real}"
+            if shared and info.st_uid == os.getuid()
+            else "point CCWRAP_HOME at a folder of your own, or remove the symlink",
+        )

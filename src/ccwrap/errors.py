@@ -15,7 +15,7 @@ turns them into a message on stderr and an exit code.
     │   ├── KeyringLocked       the keyring exists but is locked
     │   └── KeyringTimeout      the keyring did not answer in time
     ├── SettingsError           a Claude Code settings file cannot be read or written safely
-    ├── RcFileError             a shell rc file cannot be read or written safely (shell.py)
+    ├── RcFileError             a shell rc file cannot be read or written safely (shell/)
     ├── ClaudeNotFound          no claude executable (exit 127, as a shell would)
     ├── GatewayError            the gateway could not be reached or answered wrongly
     ├── ProxyError              the loopback proxy cannot start
@@ -28,15 +28,39 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    OK = 0
-    FAILURE = 1  # a check failed (doctor), or a generic error
-    USAGE = 2  # bad command line (same as click's)
-    CONFIG = 3  # config.toml or a profile is wrong
-    KEY = 4  # a key cannot be read or stored
-    SETTINGS = 5  # a Claude Code settings file cannot be read or written
-    NETWORK = 6  # the gateway cannot be reached
-    CLAUDE_NOT_FOUND = 127  # as a shell reports a missing command
-    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+    """ccwrap's exit codes (the words ``--help`` and docs/cli.md use: EXIT_CODE_MEANINGS)."""
+
+    OK = 0  # ok
+    FAILURE = 1  # doctor found a problem (or another check failed)
+    USAGE = 2  # usage: a bad command line
+    CONFIG = 3  # config.toml or a profile
+    KEY = 4  # key store: a key cannot be read or stored
+    SETTINGS = 5  # a Claude Code settings file
+    NETWORK = 6  # network: the gateway cannot be reached
+    RC_FILE = 7  # a shell rc file
+    PROXY = 8  # the loopback proxy cannot start
+    LEDGER = 9  # the usage ledger
+    INTERNAL = 70  # internal error: a bug in ccwrap (EX_SOFTWARE)
+    CLAUDE_NOT_FOUND = 127  # claude not found
+    INTERRUPTED = 130  # interrupted (Ctrl-C)
+
+
+# What each code means, in the words ``--help`` prints (cli.app builds the epilog from it).
+EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
+    ExitCode.OK: "ok",
+    ExitCode.FAILURE: "doctor found a problem",
+    ExitCode.USAGE: "usage",
+    ExitCode.CONFIG: "config or profile",
+    ExitCode.KEY: "key store",
+    ExitCode.SETTINGS: "Claude Code settings file",
+    ExitCode.NETWORK: "network",
+    ExitCode.RC_FILE: "shell rc file",
+    ExitCode.PROXY: "proxy",
+    ExitCode.LEDGER: "ledger",
+    ExitCode.INTERNAL: "internal error (a bug: please report it)",
+    ExitCode.CLAUDE_NOT_FOUND: "claude not found",
+    ExitCode.INTERRUPTED: "interrupted",
+}
 
 
 class CcwrapError(Exception):
@@ -96,7 +120,7 @@ class SettingsError(CcwrapError):
 
 
 class RcFileError(CcwrapError):
-    pass
+    exit_code = ExitCode.RC_FILE
 
 
 class ClaudeNotFound(CcwrapError):
@@ -110,6 +134,10 @@ class GatewayError(CcwrapError):
 class ProxyError(CcwrapError):
     """The loopback proxy cannot start (port in use, …)."""
 
+    exit_code = ExitCode.PROXY
+
 
 class LedgerError(CcwrapError):
     """The ledger database cannot be opened, is corrupt, or is newer than this ccwrap."""
+
+    exit_code = ExitCode.LEDGER

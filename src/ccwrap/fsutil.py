@@ -1,8 +1,10 @@
-"""Atomic file replacement: a reader sees the old file or the new one, never a partial one."""
+"""Files ccwrap reads and writes: small regular files read within a cap, and atomic replacement
+(a reader sees the old file or the new one, never a partial one)."""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import socket
@@ -14,6 +16,63 @@ TEMP_PREFIX = ".ccwrap-tmp-"
 STALE_AFTER_SECONDS = 60.0
 # Any content: the default of ``expected`` (no check before the rename).
 ANY = object()
+# What a settings file, config.toml, a key file or an imported file may weigh at most.
+MAX_SMALL_FILE = 4 * 1024 * 1024
+# The mode bits a file ccwrap writes may keep.
+NEVER_EXECUTABLE = 0o666
+
+
+class NotSmallFile(OSError):
+    """The path is no regular file (a folder, a FIFO, a device) or is larger than the cap."""
+
+
+def read_small_file(path: Path, *, limit: int = MAX_SMALL_FILE) -> bytes | None:
+    """The bytes of a small regular file (through symlinks), or None when it does not exist.
+
+    The one rule for every file that may come from someone else (a checkout's settings, a hand-
+    edited config.toml, a key file, an imported file): a FIFO is opened without blocking and
+    refused, ``/dev/zero`` and folders are refused, and no more than ``limit`` bytes are read.
+    Raises :class:`OSError` (its ``strerror`` says why) for anything else.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError:  # a parent is a file: nothing there
+        return None
+    except ValueError as exc:  # a NUL byte in the path
+        raise NotSmallFile(errno.EINVAL, "the path holds a NUL byte", str(path)) from exc
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise NotSmallFile(errno.EISDIR, "it is a folder, not a file", str(path))
+        if not stat.S_ISREG(info.st_mode):
+            raise NotSmallFile(errno.EINVAL, "it is not a regular file", str(path))
+        if info.st_size > limit:
+            raise NotSmallFile(errno.EFBIG, f"it is larger than {limit} bytes", str(path))
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:  # grew while being read
+                raise NotSmallFile(errno.EFBIG, f"it is larger than {limit} bytes", str(path))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def read_small_text(path: Path, *, limit: int = MAX_SMALL_FILE) -> str | None:
+    """:func:`read_small_file` decoded as UTF-8; invalid UTF-8 is an :class:`OSError` too."""
+    data = read_small_file(path, limit=limit)
+    if data is None:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        where = f"byte {exc.start}"
+        raise NotSmallFile(errno.EILSEQ, f"it is not UTF-8 text ({where})", str(path)) from exc
 
 
 class FileChanged(Exception):
@@ -27,11 +86,15 @@ def _host_tag() -> str:
 
 
 def read_bytes(path: Path) -> bytes | None:
-    """The file's bytes (through a symlink), or None when it does not exist."""
-    try:
-        return Path(os.path.realpath(path)).read_bytes()
-    except FileNotFoundError:
-        return None
+    """The file's bytes (through a symlink), or None when it does not exist; a small regular file
+    only (:func:`read_small_file`)."""
+    return read_small_file(Path(os.path.realpath(path)))
+
+
+def resolves_inside(path: Path, folder: Path) -> bool:
+    """True when ``path``, every symlink followed, stays inside ``folder`` (itself resolved)."""
+    real = Path(os.path.realpath(path))
+    return real.is_relative_to(os.path.realpath(folder))
 
 
 def atomic_write(
@@ -43,6 +106,7 @@ def atomic_write(
     expected: object = ANY,
 ) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, then rename.
+    The file is never executable, whatever mode it had.
 
     The temporary file gets its final mode before any data is written (a secret is never readable
     by others, not even for a moment): ``mode``; with ``keep_mode`` an existing file keeps its own
@@ -56,7 +120,8 @@ def atomic_write(
     folder = target.parent
     existing = _existing_mode(target) if mode is None or keep_mode else None
     new_mode = _umask_default() if mode is None else mode
-    final = existing if existing is not None else new_mode
+    # Never executable, never set-id: a settings file whose text holds $(…) must not be runnable.
+    final = (existing if existing is not None else new_mode) & NEVER_EXECUTABLE
     name = f"{TEMP_PREFIX}{target.name}.{_host_tag()}.{os.getpid()}.{time.monotonic_ns()}"
     tmp = folder / name
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)

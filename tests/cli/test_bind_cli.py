@@ -63,15 +63,15 @@ def test_leak_guard_fails_without_a_terminal(cli: CliRunner) -> None:
 
 
 def test_leak_guard_through_the_fast_route(cli: CliRunner) -> None:
-    from ccwrap.cli import hot
+    from ccwrap.cli import fast_route
     from ccwrap.errors import BindingMismatch
 
     cli("bind", "client-a")
-    command = hot.parse(["run", "-p", "client-b", "--dry-run"], {})
+    command = fast_route.dispatch(["run", "--profile", "client-b", "--dry-run"], {})
     assert command is not None
     with pytest.raises(BindingMismatch):
         command()
-    forced = hot.parse(["run", "-p", "client-b", "--force", "--dry-run"], {})
+    forced = fast_route.dispatch(["run", "--profile", "client-b", "--force", "--dry-run"], {})
     assert forced is not None and forced() == 0
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from ccwrap.context import Context
 from tests.conftest import CliRunner
+from tests.support.gateway import TestGateway
 from tests.support.keyrings import MemoryKeyring
 
 if sys.version_info >= (3, 11):
@@ -121,6 +122,21 @@ def test_insecure_storage_warns_where_the_key_lies(cli: CliRunner, config_file: 
     key_file = config_file.parent / "keys" / "w.key"
     assert f"plain text in {key_file}" in result.stderr
     assert cli("key", "w").stdout == KEY
+
+
+def test_key_stdin_without_a_keyring_fails_before_any_work(
+    cli: CliRunner, config_file: Path
+) -> None:
+    # The autouse fixture's keyring is keyring's "fail" backend: no keyring at all.
+    with TestGateway(key=KEY) as gateway:
+        result = cli("setup", "w", "--url", gateway.url, "--key-stdin", "--yes", input=KEY)
+    assert result.exit_code == 4, result.stderr
+    assert "no OS keyring is available" in result.stderr
+    assert "--key-source env:VAR" in result.stderr
+    assert "--insecure-storage" in result.stderr
+    assert gateway.requests == []  # no live check: it failed first
+    assert not config_file.exists()  # nothing saved
+    assert KEY not in result.stderr + result.stdout
 
 
 def test_locked_keyring_is_exit_4_with_the_headless_hint(cli: CliRunner) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from ccwrap.context import Context
 from ccwrap.profiles.store import Profile, ProfileStore
-from tests.conftest import CliRunner
+from tests.conftest import CliResult, CliRunner
 
 
 @pytest.fixture(autouse=True)
@@ -115,7 +115,7 @@ def test_claude_missing(cli: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert "CCWRAP_CLAUDE" in result.stderr
 
 
-# -- the Typer-free route for run and key (cli.hot) ----------------------------------------------
+# -- the fast route for run and key (cli.fast_route) --------------------------------------------
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
@@ -123,12 +123,12 @@ def test_claude_missing(cli: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_pat
         (["run", "--profile", "w", "--dry-run", "--json", "--", "-p", "--help"], True),
         (["run", "-p", "w", "--no-proxy", "--proxy"], True),
         (["run", "--profile=w", "--"], True),
+        (["run", "stray"], True),
+        (["run", "--model", "opus"], True),
         (["key", "w"], True),
         (["key", "--reveal", "w"], True),
         (["run", "--help"], False),
-        (["run", "stray"], False),
-        (["run", "--profile"], False),
-        (["run", "--dry"], False),
+        (["run", "work", "-h"], False),
         (["key"], False),
         (["key", "--help"], False),
         (["key", "a", "b"], False),
@@ -136,25 +136,63 @@ def test_claude_missing(cli: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_pat
         ([], False),
     ],
 )
-def test_hot_parse_takes_only_plain_forms(argv: list[str], expected: bool) -> None:
-    from ccwrap.cli import hot
+def test_fast_route_takes_run_and_plain_key(argv: list[str], expected: bool) -> None:
+    from ccwrap.cli import fast_route
 
-    assert (hot.parse(argv, {}) is not None) is expected
-
-
-def test_hot_parse_leaves_completion_to_typer() -> None:
-    from ccwrap.cli import hot
-
-    assert hot.parse(["run"], {"_CCWRAP_COMPLETE": "bash_complete"}) is None
+    assert (fast_route.dispatch(argv, {}) is not None) is expected
 
 
-def test_typer_route_runs_the_same_code(cli: CliRunner) -> None:
+def test_fast_route_leaves_completion_to_typer() -> None:
+    from ccwrap.cli import fast_route
+
+    assert fast_route.dispatch(["run"], {"_CCWRAP_COMPLETE": "bash_complete"}) is None
+
+
+def typer_route(*args: str) -> CliResult:
+    """The same command line through the Typer app, the fast route left out."""
+    from typer.testing import CliRunner as TyperRunner
+
+    from ccwrap.cli.app import build_app
+
+    done = TyperRunner().invoke(build_app(), list(args), catch_exceptions=True)
+    exc = done.exception
+    if exc is not None and not isinstance(exc, SystemExit):
+        from ccwrap.errors import CcwrapError
+
+        assert isinstance(exc, CcwrapError), repr(exc)
+        return CliResult(int(exc.exit_code), done.stdout, str(exc.message) + " " + str(exc.hint))
+    return CliResult(done.exit_code, done.stdout, "")
+
+
+ROUTE_CASES = [
+    ("run", "--dry-run", "--json", "--", "x"),
+    ("run", "--dry-run", "--json", "-p", "explain this repo"),
+    ("run", "--dry-run", "--json", "work", "--model", "opus"),
+    ("run", "--dry-run", "--json", "--model", "opus"),
+    ("run", "--json", "--dry-run", "work", "--", "--dry-run", "-p", "x"),
+    ("run", "--json", "--profile", "work", "--dry-run", "extra", "-p", "x"),
+]
+
+
+@pytest.mark.parametrize("args", ROUTE_CASES)
+def test_both_routes_build_the_same_request(cli: CliRunner, args: tuple[str, ...]) -> None:
     save()
-    # "-p x" without "--" is not a plain form: Typer parses it, and the output is the same.
-    hot_route = cli("run", "--dry-run", "--json", "--", "x")
-    typer_route = cli("run", "--dry-run", "--json", "x")
-    assert hot_route.exit_code == typer_route.exit_code == 0
-    assert json.loads(hot_route.stdout) == json.loads(typer_route.stdout)
+    fast = cli(*args)
+    slow = typer_route(*args)
+    assert fast.exit_code == slow.exit_code == 0, (fast.stderr, slow.stderr)
+    assert json.loads(fast.stdout) == json.loads(slow.stdout)
+
+
+def test_both_routes_refuse_the_same_typo(cli: CliRunner) -> None:
+    save()
+    fast = cli("run", "--dry-rn")
+    slow = typer_route("run", "--dry-rn")
+    assert fast.exit_code == slow.exit_code == 2
+    assert "did you mean --dry-run?" in fast.stderr
+    assert "did you mean --dry-run?" in slow.stderr
+
+
+def test_help_is_typers(cli: CliRunner) -> None:
     assert "Launch Claude Code on a profile" in cli("run", "--help").stdout
 
 

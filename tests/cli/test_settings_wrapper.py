@@ -47,7 +47,7 @@ def test_dispatched_check() -> None:
     assert check.status == "warn" and "other.example" in check.detail and "--wrapper" in check.fix
     env_only = dispatched_check({"ANTHROPIC_BASE_URL": "https://x.example"}, user_file({}), gw)
     assert env_only.status == "warn"
-    wrapped = {**other[0].data, "processWrapper": '["/bin/ccwrap", "wrap", "--"]'}
+    wrapped = {**(other[0].data or {}), "processWrapper": '["/bin/ccwrap", "wrap", "--"]'}
     assert dispatched_check({}, user_file(wrapped), gw).status == "ok"
     assert dispatched_check({"CLAUDE_CODE_PROCESS_WRAPPER": "/x"}, other, gw).status == "ok"
     same = user_file({"env": {"ANTHROPIC_BASE_URL": gw + "/"}})

@@ -13,7 +13,7 @@ import pytest
 from ccwrap import fsutil
 from ccwrap.claude.env import profile_env
 from ccwrap.context import Context
-from ccwrap.launch.process import key_helper_command
+from ccwrap.keys.helper_command import key_helper_command
 from ccwrap.profiles.store import Profile, ProfileStore
 from ccwrap.settings.writer import SettingsWriter, desired_settings
 from tests.conftest import CliRunner
@@ -412,3 +412,25 @@ def test_another_process_writing_in_place_during_apply_is_not_lost(ctx: Context)
     data = json.loads(path.read_text())
     assert data["theirs"] == "x" and data["a"] == 1
     assert data["env"]["ANTHROPIC_BASE_URL"] == WORK.base_url
+
+
+def test_clear_and_restore_take_yes_like_apply(ctx: Context, cli: CliRunner) -> None:
+    """Scripts pass --yes to every settings command (issue 11 item 9)."""
+    path = user_file(ctx)
+    original = write(path, '{"a": 1}')
+    assert cli("settings", "apply", "work", "--yes").exit_code == 0
+    assert cli("settings", "clear", "--yes").exit_code == 0, "clear --yes"
+    assert cli("settings", "apply", "work", "-y").exit_code == 0
+    result = cli("settings", "restore", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert path.read_bytes() == original
+
+
+def test_yes_never_overwrites_what_you_changed(ctx: Context, cli: CliRunner) -> None:
+    path = user_file(ctx)
+    write(path, '{"a": 1}')
+    assert cli("use", "work").exit_code == 0
+    changed = path.read_text().replace('"a": 1', '"a": 2')
+    path.write_text(changed)
+    assert cli("settings", "restore", "--yes").exit_code == 5
+    assert path.read_text() == changed

@@ -10,7 +10,7 @@ import pytest
 from ccwrap.cli.commands import shell as cli_shell
 from ccwrap.context import Context
 from ccwrap.profiles.store import Profile, ProfileStore
-from ccwrap.shell.integration import SHELLS
+from ccwrap.shell import SHELLS
 from tests.conftest import CliRunner
 
 SECRET = "sk-ant-api03-never-in-a-file-0123456789"

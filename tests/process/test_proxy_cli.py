@@ -82,5 +82,5 @@ def test_ccwrap_proxy_port_in_use(cli, monkeypatch) -> None:  # type: ignore[no-
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         result = cli("proxy", "--port", str(taken.getsockname()[1]))
-    assert result.exit_code == 1
+    assert result.exit_code == 8  # ExitCode.PROXY
     assert "already in use" in result.stderr and "--port" in result.stderr

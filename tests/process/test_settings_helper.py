@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ccwrap.context import Context
-from ccwrap.launch.process import key_helper_command
+from ccwrap.keys.helper_command import key_helper_command
 from ccwrap.profiles.store import Profile, ProfileStore
 from tests.conftest import CliRunner, have
 

@@ -152,3 +152,67 @@ def test_key_stdin_on_a_terminal_is_not_echoed(file_keyring: Path) -> None:
     assert child.exitstatus == 0, transcript.getvalue()
     assert KEY not in transcript.getvalue()
     assert json.loads(file_keyring.read_text()) == {"ccwrap/w": KEY}
+
+
+def test_wizard_without_a_keyring_offers_where_the_key_lives() -> None:
+    # The autouse fixture selects keyring's "fail" backend: this machine has no keyring.
+    with TestGateway(key=KEY) as gateway:
+        port = gateway.url.rsplit(":", 1)[1]
+        child, transcript = spawn()
+        # A URL typed at the Gateway question is taken as the URL.
+        answer(child, "Gateway (number or name)", gateway.url)
+        # The suggested name comes from the host: a loopback gateway on its port.
+        child.expect_exact(f"Profile name (local-{port})")
+        child.sendline("")
+        answer(child, "How does the gateway take the key?", "x-api-key")
+        # Asked before any question after it: no answer is lost to a missing keyring.
+        child.expect_exact("no OS keyring is available")
+        child.expect_exact("an environment variable")
+        child.expect_exact("a password-manager command")
+        answer(child, "Where should the key live?", "file")
+        child.expect_exact("plain text")
+        answer(child, "Model (ANTHROPIC_MODEL", "")
+        answer(child, "Small/fast model", "")
+        answer(child, "Subagent model", "")
+        answer(child, "Use 1-hour prompt caching?", "n")
+        answer(child, "attribution header?", "n")
+        answer(child, "discover the gateway's models?", "n")
+        answer(child, "Custom header", "")
+        answer(child, "API key (hidden)", KEY)
+        child.expect_exact("the path and the key were accepted")
+        child.expect(pexpect.EOF)
+        child.close()
+        assert gateway.messages()[0].headers["x-api-key"] == KEY
+    assert child.exitstatus == 0, transcript.getvalue()
+    assert KEY not in transcript.getvalue()
+    name = f"local-{port}"
+    key_file = Context.from_os().paths.keys_dir / f"{name}.key"
+    assert saved_profiles()[name] == {
+        "base_url": gateway.url,
+        "auth": "x-api-key",
+        "key": f"file:{key_file}",
+    }
+    assert key_file.read_text() == KEY
+    assert key_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_wizard_without_a_keyring_can_read_the_key_from_a_variable() -> None:
+    child, transcript = spawn("--no-check")
+    answer(child, "Gateway (number or name)", "http://127.0.0.1:18765")
+    answer(child, "Profile name (local-18765)", "")
+    answer(child, "How does the gateway take the key?", "bearer")
+    answer(child, "Where should the key live?", "env")
+    answer(child, "Environment variable that will hold the key (LOCAL_18765_API_KEY)", "")
+    for prompt in ("Model (", "Small/fast", "Subagent", "1-hour", "attribution", "discover"):
+        answer(child, prompt, "")
+    answer(child, "Custom header", "")
+    child.expect_exact("export LOCAL_18765_API_KEY")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, transcript.getvalue()
+    assert "API key (hidden)" not in transcript.getvalue()  # nothing to store
+    assert saved_profiles()["local-18765"] == {
+        "base_url": "http://127.0.0.1:18765",
+        "auth": "bearer",
+        "key": "env:LOCAL_18765_API_KEY",
+    }

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from ccwrap.context import Context
 from ccwrap.profiles.store import Profile, ProfileStore
-from ccwrap.shell.integration import quote
+from ccwrap.shell import quote
 from tests.conftest import REPO, CliRunner, require
 
 pytestmark = pytest.mark.shells

@@ -15,11 +15,10 @@ import pytest
 from ccwrap.claude.settings_files import SettingsFile
 from ccwrap.context import Context
 from ccwrap.errors import ClaudeNotFound, SettingsError, UsageError
+from ccwrap.keys.helper_command import ccwrap_command, key_helper_command
 from ccwrap.launch.plan import (
     CLEARED_VARIABLES,
     NO_KEY_PLACEHOLDER,
-    ccwrap_command,
-    key_helper_command,
     merge_settings,
     plan_launch,
     split_user_settings,

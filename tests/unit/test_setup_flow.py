@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
 
 from ccwrap.context import Context
-from ccwrap.errors import ConfigError, UsageError
+from ccwrap.errors import ConfigError, KeyringUnavailable, UsageError
 from ccwrap.keys.sources import SecretStore
 from ccwrap.profiles.ops import ProfileChanges
 from ccwrap.profiles.store import Profile, ProfileStore
@@ -18,11 +18,13 @@ from ccwrap.profiles.wizard import (
     NOTE_CACHE,
     NOTE_DISCOVERY,
     PLACEHOLDER_KEY,
+    CheckProblem,
     CheckResult,
-    Finding,
     SetupRequest,
     SetupWizard,
     check_secret,
+    looks_like_url,
+    name_from_url,
 )
 from tests.support.keyrings import MemoryKeyring
 
@@ -55,9 +57,16 @@ class Script:
     def secret(self, question: str) -> str:
         return str(self._next(question))
 
-    def choose(self, question: str, choices: Sequence[tuple[str, str]], default: str) -> str:
+    def choose(
+        self,
+        question: str,
+        choices: Sequence[tuple[str, str]],
+        default: str,
+        *,
+        other: Callable[[str], bool] | None = None,
+    ) -> str:
         answer = self._next(question, default)
-        assert answer in [c for c, _ in choices]
+        assert answer in [c for c, _ in choices] or (other is not None and other(answer))
         return str(answer)
 
     def confirm(self, question: str, default: bool) -> bool:
@@ -81,6 +90,19 @@ def secrets(ctx: Context, memory_keyring: MemoryKeyring) -> SecretStore:
 
 def wizard(store: ProfileStore, secrets: SecretStore, script: Script, **kw: Any) -> SetupWizard:
     return SetupWizard(store, secrets, script, **kw)
+
+
+# Every question after the key's home, each answered with its default.
+DEFAULT_OPTIONS: tuple[tuple[str, Any], ...] = (
+    ("How does the gateway take the key", ...),
+    ("Model", ...),
+    ("Small/fast model", ...),
+    ("Subagent model", ...),
+    ("1-hour prompt caching", ...),
+    ("attribution header", ...),
+    ("discover", ...),
+    ("Custom header", ...),
+)
 
 
 def stored_keys() -> dict[tuple[str, str], str]:
@@ -409,8 +431,10 @@ def test_live_check_findings_are_reported_and_a_failure_can_stop_the_save(
         seen.append((profile.base_url, key))
         return CheckResult(
             [
-                Finding("warn", "model available", "not listed"),
-                Finding("fail", "key accepted", "the gateway refused the key", "store the key"),
+                CheckProblem("warn", "model available", "not listed"),
+                CheckProblem(
+                    "fail", "key accepted", "the gateway refused the key", "store the key"
+                ),
             ]
         )
 
@@ -443,7 +467,7 @@ def test_a_passing_check_says_so_and_a_warning_does_not_fail_it(
         return CheckResult([])
 
     def warning(profile: Profile, key: str | None) -> CheckResult:
-        return CheckResult([Finding("warn", "model available")])
+        return CheckResult([CheckProblem("warn", "model available")])
 
     request = SetupRequest(name="w", url="https://gw.example.com", secret=KEY, yes=True)
     script = Script()
@@ -478,3 +502,83 @@ def test_bad_keys_are_refused_without_echoing_them(bad: str) -> None:
     with pytest.raises(ConfigError) as caught:
         check_secret(bad)
     assert not bad.strip() or bad not in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("http://127.0.0.1:18765", "local-18765"),
+        ("127.0.0.1:18765", "local-18765"),
+        ("http://localhost:4000/v1", "local-4000"),
+        ("http://[::1]:8080", "local-8080"),
+        ("http://localhost", "local"),
+        ("http://10.0.0.5:8080", "host-10-0-0-5-8080"),
+        ("https://openrouter.ai/api", "openrouter"),
+        ("https://gateway.ai.cloudflare.com/v1/a/b/anthropic", "cloudflare"),
+        ("https://llm-gw:8443", "llm-gw"),
+        (None, "default"),
+    ],
+)
+def test_the_suggested_name_comes_from_the_host(url: str | None, name: str) -> None:
+    assert name_from_url(url) == name
+
+
+def test_a_suggested_name_that_exists_gets_a_number(
+    store: ProfileStore, secrets: SecretStore
+) -> None:
+    store.save(Profile("local-18765", "http://127.0.0.1:18765"))
+    script = Script(
+        ("Gateway", "http://127.0.0.1:18765"),
+        ("Profile name", ...),  # the default
+        *DEFAULT_OPTIONS,
+        ("API key", KEY),
+    )
+    result = wizard(store, secrets, script).run(SetupRequest(check=False))
+    assert result.profile.name == "local-18765-2"
+    assert "Profile name" in script.asked[1]
+
+
+@pytest.mark.parametrize("answer", ["gw.example.com", "127.0.0.1:18765", "https://x"])
+def test_a_url_at_the_gateway_question_is_a_url(answer: str) -> None:
+    assert looks_like_url(answer)
+
+
+@pytest.mark.parametrize("answer", ["", "7", "litellm", "no such preset"])
+def test_a_name_at_the_gateway_question_is_not_a_url(answer: str) -> None:
+    assert not looks_like_url(answer)
+
+
+def test_without_a_keyring_the_key_can_come_from_a_command(
+    store: ProfileStore, ctx: Context
+) -> None:
+    secrets = SecretStore(ctx)  # the autouse fixture's keyring: keyring's "fail" backend
+    script = Script(
+        ("Gateway", "https://gw.example.com"),
+        ("Profile name", "w"),
+        ("How does the gateway take the key?", "bearer"),
+        ("Where should the key live?", "cmd"),
+        ("Command that prints the key", "pass show gw/w"),
+        *DEFAULT_OPTIONS[1:],
+    )
+    result = wizard(store, secrets, script).run(SetupRequest(check=False))
+    assert not script.answers  # no key question: ccwrap only reads it
+    assert store.get("w").key == "cmd:pass show gw/w"
+    assert not result.key_written
+    assert any("no OS keyring" in note for note in script.notes)
+
+
+def test_without_a_keyring_yes_fails_before_any_question_or_check(
+    store: ProfileStore, ctx: Context
+) -> None:
+    checked: list[Profile] = []
+
+    def checker(profile: Profile, key: str | None) -> CheckResult:
+        checked.append(profile)
+        return CheckResult([])
+
+    wizard_ = SetupWizard(store, SecretStore(ctx), Script(), checker=checker)
+    with pytest.raises(KeyringUnavailable) as raised:
+        wizard_.run(SetupRequest(name="w", url="https://gw.example.com", secret=KEY, yes=True))
+    assert "--insecure-storage" in (raised.value.hint or "")
+    assert checked == []
+    assert store.names() == []

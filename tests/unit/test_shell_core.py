@@ -1,4 +1,4 @@
-"""ccwrap.shell.integration without a real shell: rendering, rc-file blocks, files, names."""
+"""ccwrap.shell without a real shell: rendering, rc-file blocks, files, names."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ccwrap import shell
 from ccwrap.context import Context
 from ccwrap.errors import RcFileError, UsageError
 from ccwrap.fsutil import atomic_write
 from ccwrap.profiles.store import Profile
-from ccwrap.shell import integration as shell
 
 
 def make_ctx(home: Path, **environ: str) -> Context:
@@ -173,16 +173,16 @@ def test_parse_shell(given: str, expected: str) -> None:
 
 
 def test_detect_shell_falls_back_to_SHELL(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(shell, "_shellingham_name", lambda: None)
+    monkeypatch.setattr(shell.kinds, "_shellingham_name", lambda: None)
     assert shell.detect_shell({"SHELL": "/bin/fish"}) == "fish"
-    monkeypatch.setattr(shell, "_shellingham_name", lambda: "sh")
+    monkeypatch.setattr(shell.kinds, "_shellingham_name", lambda: "sh")
     assert shell.detect_shell({"SHELL": "/usr/bin/zsh"}) == "zsh"
     with pytest.raises(UsageError, match="which shell"):
         shell.detect_shell({"SHELL": "/bin/tcsh"})
 
 
 def test_detect_shell_prefers_shellingham(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(shell, "_shellingham_name", lambda: "pwsh")
+    monkeypatch.setattr(shell.kinds, "_shellingham_name", lambda: "pwsh")
     assert shell.detect_shell({"SHELL": "/bin/bash"}) == "powershell"
 
 

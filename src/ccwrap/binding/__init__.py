@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ccwrap.errors import ConfigError
+from ccwrap.text import escape_control as escape
 
 BINDING_FILE = ".ccwrap.toml"
 MAX_FILE_BYTES = 4096
@@ -130,11 +131,6 @@ def check_name(name: str, where: str) -> str:
             hint="letters, digits, '.', '_' or '-' (at most 64; first a letter or digit)",
         )
     return name
-
-
-def escape(text: str) -> str:
-    """Control characters from a checkout's file shown as escapes, never sent to the terminal."""
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in text)
 
 
 # -- writing (the CLI's bind/unbind; not on the hot path) -----------------------------------------

@@ -10,26 +10,18 @@ import re
 from collections.abc import Mapping
 
 from ccwrap.errors import ConfigError
-from ccwrap.profiles.store import Profile
+from ccwrap.profiles.fields import FIELDS, ProfileField, variables_of
+from ccwrap.profiles.model import Profile
 
 BASE_URL = "ANTHROPIC_BASE_URL"
 AUTH_TOKEN = "ANTHROPIC_AUTH_TOKEN"  # noqa: S105 -- a variable name; sent as "authorization: Bearer …"
 API_KEY = "ANTHROPIC_API_KEY"  # sent as "x-api-key: …"
 CUSTOM_HEADERS = "ANTHROPIC_CUSTOM_HEADERS"
 
-FLAG_VARIABLES = (
-    "ENABLE_PROMPT_CACHING_1H",
-    "CLAUDE_CODE_ATTRIBUTION_HEADER",
-    "CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY",
-    "CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS",
-)
-MODEL_VARIABLES: Mapping[str, str] = {
-    "model": "ANTHROPIC_MODEL",
-    "opus_model": "ANTHROPIC_DEFAULT_OPUS_MODEL",
-    "sonnet_model": "ANTHROPIC_DEFAULT_SONNET_MODEL",
-    "haiku_model": "ANTHROPIC_DEFAULT_HAIKU_MODEL",
-    "subagent_model": "CLAUDE_CODE_SUBAGENT_MODEL",
-}
+# The profile's fields that set a variable of their own (profiles/fields.py is the table).
+_BOOL_FIELDS: tuple[ProfileField, ...] = tuple(f for f in FIELDS if f.kind == "bool" and f.variable)
+FLAG_VARIABLES: tuple[str, ...] = tuple(f.variable for f in _BOOL_FIELDS if f.variable)
+MODEL_VARIABLES: Mapping[str, str] = variables_of("text")
 # Every variable ccwrap may set from a profile's own fields (not counting the profile's extra env).
 MANAGED_VARIABLES: tuple[str, ...] = (
     BASE_URL,
@@ -42,7 +34,13 @@ MANAGED_VARIABLES: tuple[str, ...] = (
 # Variables that carry a secret: masked wherever they are shown.
 SECRET_VARIABLES = frozenset({AUTH_TOKEN, API_KEY, "CLAUDE_CODE_OAUTH_TOKEN"})
 
-_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+# An environment variable name every shell can export (checked with fullmatch).
+VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def is_variable_name(name: str) -> bool:
+    return bool(VARIABLE_NAME.fullmatch(name))
 
 
 def credential_variable(profile: Profile) -> str | None:
@@ -65,14 +63,9 @@ def profile_env(profile: Profile, *, key: str | None = None) -> dict[str, str]:
     """Every variable the profile sets, in a stable order."""
     env: dict[str, str] = {BASE_URL: profile.base_url}
     env.update(credential_env(profile, key))
-    if profile.cache_1h:
-        env["ENABLE_PROMPT_CACHING_1H"] = "1"
-    if not profile.attribution_header:
-        env["CLAUDE_CODE_ATTRIBUTION_HEADER"] = "0"
-    if profile.gateway_discovery:
-        env["CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY"] = "1"
-    if profile.disable_experimental_betas:
-        env["CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS"] = "1"
+    for spec in _BOOL_FIELDS:
+        if getattr(profile, spec.name) is spec.set_when and spec.variable:
+            env[spec.variable] = spec.set_to
     for field_name, variable in MODEL_VARIABLES.items():
         if value := getattr(profile, field_name):
             env[variable] = value
@@ -91,7 +84,7 @@ def custom_headers_value(headers: Mapping[str, str]) -> str:
 
 def check_header(name: str, value: str) -> None:
     """Refuse what the client would reject (from 2.1.227) or what would split into two headers."""
-    if not _HEADER_NAME.match(name):
+    if not _HEADER_NAME.fullmatch(name):
         raise ConfigError(
             f"invalid header name {name!r}",
             hint="a header name is letters, digits and !#$%&'*+.^_`|~- with no spaces or colon",

@@ -7,16 +7,16 @@ import sys
 from typing import TYPE_CHECKING, NoReturn
 
 from ccwrap import __version__
-from ccwrap.errors import CcwrapError, ExitCode
+from ccwrap.errors import EXIT_CODE_MEANINGS, CcwrapError, ExitCode
 
 if TYPE_CHECKING:
     import typer
 
-EXIT_CODES_HELP = (
-    "Exit codes: 0 ok; 1 failure (doctor found a problem); 2 usage; 3 config or profile; "
-    "4 key store; 5 Claude Code settings file; 6 network; 127 claude not found; "
-    "130 interrupted. `ccwrap run` passes claude's own exit code through."
-)
+
+def exit_codes_help() -> str:
+    """The help epilog, from the enum: every code ccwrap itself can exit with."""
+    codes = "; ".join(f"{int(code)} {meaning}" for code, meaning in EXIT_CODE_MEANINGS.items())
+    return f"Exit codes: {codes}. `ccwrap run` passes claude's own exit code through."
 
 
 def _version(value: bool) -> None:
@@ -28,15 +28,15 @@ def _version(value: bool) -> None:
 
 
 def build_app() -> typer.Typer:
-    import typer  # lazily: the hot paths (cli.hot) never import it
+    import typer  # lazily: the fast route (cli.fast_route) never imports it
 
-    from ccwrap.cli import fastpath
+    from ccwrap.cli import typer_patches
 
-    fastpath.install()  # neither pydantic nor rich on the hot paths (completion, run, key)
+    typer_patches.install()  # neither pydantic nor rich on the hot paths (completion, run, key)
     app = typer.Typer(
         name="ccwrap",
         help="Point Claude Code at any Anthropic-compatible gateway.",
-        epilog=EXIT_CODES_HELP,
+        epilog=exit_codes_help(),
         no_args_is_help=True,
         # Pretty tracebacks print local variables, and locals can hold keys.
         pretty_exceptions_enable=False,
@@ -59,17 +59,35 @@ def build_app() -> typer.Typer:
 
 
 def report(exc: CcwrapError) -> None:
-    sys.stderr.write(f"ccwrap: error: {exc.message}\n")
+    # Messages quote what the user typed and what files hold: escaped, so a name cannot drive
+    # the terminal and undecodable argv bytes print.
+    from ccwrap.text import escape_control
+
+    sys.stderr.write(f"ccwrap: error: {escape_control(exc.message)}\n")
     if exc.hint:
-        sys.stderr.write(f"  hint: {exc.hint}\n")
+        sys.stderr.write(f"  hint: {escape_control(exc.hint)}\n")
+
+
+def _check_text(args: list[str]) -> None:
+    """ccwrap's own arguments are text: undecodable bytes (Python keeps them as lone surrogates)
+    would end up in config.toml or a settings file. ``run`` passes claude's arguments unchanged."""
+    from ccwrap.errors import UsageError
+
+    if args[:1] == ["run"]:
+        return
+    for number, arg in enumerate(args, start=1):
+        if any("\ud800" <= c <= "\udfff" for c in arg):
+            raise UsageError(f"argument {number} is not valid UTF-8 text")
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
     debug = os.environ.get("CCWRAP_DEBUG") == "1"
     try:
-        from ccwrap.cli import hot
+        from ccwrap.cli import fast_route
 
-        command = hot.parse(sys.argv[1:] if argv is None else argv)
+        args = sys.argv[1:] if argv is None else argv
+        _check_text(args)
+        command = fast_route.dispatch(args, os.environ)
         if command is not None:
             sys.exit(command())
         build_app()(args=argv, prog_name="ccwrap")
@@ -87,9 +105,11 @@ def main(argv: list[str] | None = None) -> NoReturn:
         if debug:
             raise
         # A bug, not something the user did: say so without a traceback that may hold secrets.
+        from ccwrap.text import escape_control
+
         sys.stderr.write(
-            f"ccwrap: internal error: {type(exc).__name__}: {exc}\n"
+            f"ccwrap: internal error: {type(exc).__name__}: {escape_control(str(exc))}\n"
             "  hint: run again with CCWRAP_DEBUG=1 for the traceback, and report it\n"
         )
-        sys.exit(70)
+        sys.exit(ExitCode.INTERNAL)
     sys.exit(0)

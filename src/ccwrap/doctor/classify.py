@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ccwrap.doctor.model import Finding
+from ccwrap.text import JSONBoundsError, loads_bounded
 
 # What an answer is. "ok" and "invalid-request" are not problems: the free probe sends a
 # deliberately invalid body, so a plain 400 invalid_request_error proves path and key right.
@@ -87,7 +88,10 @@ def classify(status: int, headers: Mapping[str, str], body: bytes | str) -> Verd
     content_type = _header(headers, "content-type").lower()
     if "text/html" in content_type or HTML_START.match(raw[:512]):
         return Verdict("gateway.html", status, _html_title(raw), "html")
-    data = _json(raw)
+    try:
+        data = _json(raw)
+    except JSONBoundsError as exc:  # a hostile or broken gateway: a clean finding, no crash
+        return Verdict("gateway.error", status, f"the answer is unusable: {exc}", "json")
     message, dialect, code = _message(data, raw)
     text = " ".join(part for part in (message, code) if part)
     if status < 300 and _openai_success(data):
@@ -166,9 +170,12 @@ def _header(headers: Mapping[str, str], name: str) -> str:
 
 
 def _json(raw: bytes) -> Any:
+    """The parsed body, None when it is no JSON; :class:`JSONBoundsError` past the caps."""
     try:
-        return json.loads(raw) if raw.strip() else None
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        return loads_bounded(raw) if raw.strip() else None
+    except JSONBoundsError:
+        raise
+    except ValueError:  # JSONDecodeError, UnicodeDecodeError
         return None
 
 

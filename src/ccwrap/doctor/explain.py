@@ -40,7 +40,7 @@ def explain_report(text: str) -> Report:
         )
     checks = [findings[0].check()]
     checks += [Check.of(f.id, "warn", f.detail, f.fix) for f in findings[1:]]
-    return Report(None, None, checks, origin="")
+    return Report(None, None, checks, origin="").escaped()
 
 
 def _fixed(*findings: Finding) -> Callable[[re.Match[str]], list[Finding]]:

@@ -36,6 +36,8 @@ CLIENT_BETAS = (
 BURST = 0.005
 # ...and a burst only means buffering when the gateway sat on the answer at least this long.
 HELD = 0.1
+# What is read of the live answer at most (one token's stream is a few KB).
+MAX_STREAM = 1_000_000
 SPENDS = "--live sends one real message (max_tokens 1): it spends a token on the gateway"
 
 
@@ -48,7 +50,12 @@ class Stream:
     events: int = 0
 
 
-async def send(target: ProbeTarget, client: httpx.AsyncClient, timeout: float) -> Stream:
+async def send(
+    target: ProbeTarget,
+    client: httpx.AsyncClient,
+    timeout: float,
+    partial: list[Stream] | None = None,
+) -> Stream:
     headers = target.request_headers()
     if not target.disable_betas:
         headers["anthropic-beta"] = CLIENT_BETAS
@@ -62,23 +69,49 @@ async def send(target: ProbeTarget, client: httpx.AsyncClient, timeout: float) -
     url = target.url("/v1/messages?beta=true")
     async with client.stream("POST", url, headers=headers, json=body) as response:
         result = Stream(response.status_code, dict(response.headers))
+        if partial is not None:
+            partial.append(result)
         async for chunk in response.aiter_bytes():
             result.chunks.append(time.monotonic() - started)
             result.body += chunk
             result.events += chunk.count(b"\n\n")
-            if len(result.body) > 1_000_000:
+            if len(result.body) > MAX_STREAM:
                 break
     return result
+
+
+def deadline(timeout: float) -> float:
+    """The whole live message, first byte to last: a stream that trickles forever stops here."""
+    return timeout * 3
 
 
 async def live_checks(
     target: ProbeTarget, client: httpx.AsyncClient, timeout: float
 ) -> list[Check]:
+    import asyncio
+
     import httpx
 
+    partial: list[Stream] = []
+    limit = deadline(timeout)
     try:
-        stream = await send(target, client, timeout)
-    except (httpx.HTTPError, OSError) as exc:
+        stream = await asyncio.wait_for(send(target, client, timeout, partial), limit)
+    except (asyncio.TimeoutError, TimeoutError) as exc:
+        if not partial:
+            finding = network_finding(exc, target.base_url, timeout)
+            failed = Finding(finding.id, f"the live message failed: {finding.detail}", finding.fix)
+            return [failed.check(), *(skip(i, "the live message failed") for i in LIVE_IDS)]
+        got = partial[0]
+        stalled = Finding(
+            "gateway.error",
+            f"the live message did not finish within {limit:g} s: HTTP {got.status}, "
+            f"{len(got.body)} bytes in {len(got.chunks)} pieces, then the stream stalled or "
+            "trickled",
+            "a gateway (or a proxy in front of it) holds the stream open; ask its operator",
+        )
+        others = [i for i in (*LIVE_IDS, "stream.buffered") if i != "gateway.error"]
+        return [stalled.check(), *(skip(i, "see gateway.error") for i in others)]
+    except (httpx.HTTPError, OSError, UnicodeError) as exc:
         finding = network_finding(exc, target.base_url, timeout)
         failed = Finding(finding.id, f"the live message failed: {finding.detail}", finding.fix)
         return [failed.check(), *(skip(i, "the live message failed") for i in LIVE_IDS)]

@@ -21,7 +21,11 @@ DISCOVERY_VERSION = (2, 1, 129)
 # -- URL form ----------------------------------------------------------------------------------
 def _has_scheme(url: str) -> bool:
     """http:// or https:// and a host (ccwrap.claude.urls accepts any scheme://)."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises on a port that is no number or out of range
+    except ValueError:  # http://[::1 and the like
+        return False
     return urls.has_scheme(url) and parts.scheme.lower() in urls.SCHEMES and bool(parts.netloc)
 
 
@@ -34,6 +38,13 @@ def url_checks(base_url: str) -> list[Check]:
                 f"{base_url!r} has no http:// or https://; the client says it "
                 '"cannot be parsed as a URL"',
                 f"use https://{base_url} (or http:// for a local gateway)",
+            )
+            if not urls.has_scheme(base_url)
+            else Check.of(
+                "url.scheme",
+                "fail",
+                f"{base_url!r} cannot be parsed as a URL (its host or port is malformed)",
+                "check the brackets of an IPv6 address and the port number",
             ),
             skip("url.v1-suffix", "the URL cannot be parsed"),
             skip("url.insecure", "the URL cannot be parsed"),
@@ -109,12 +120,12 @@ def override_check(
         resolution = resolutions.get(variable)
         if resolution is None or resolution.winner.path is None:
             continue
-        if resolution.winner.source != "cli" and resolution.winner.value != value:
+        if resolution.winner.layer != "cli" and resolution.winner.value != value:
             beaten.append((variable, resolution))
     if beaten:
         variable, resolution = beaten[0]
         winner = resolution.winner
-        managed = winner.source == "managed"
+        managed = winner.layer == "managed"
         more = f" (and {', '.join(v for v, _ in beaten[1:])})" if len(beaten) > 1 else ""
         return Check.of(
             "settings.override",
@@ -122,7 +133,7 @@ def override_check(
             "fail" if managed else "warn",
             f"{winner.describe()} sets {variable}={_shown(variable, winner.value)}{more}, "
             f"which beats {what}",
-            _override_fix(variable, winner.source, winner.path),
+            _override_fix(variable, winner.layer, winner.path),
         )
     return ok("settings.override")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 Status = Literal["ok", "warn", "fail", "skip"]
@@ -17,6 +17,7 @@ TITLES: dict[str, str] = {
     "env.auth-conflict": "one credential variable",
     "settings.override": "no settings file overrides",
     "settings.invalid": "settings files are valid JSON",
+    "settings.untrusted": "no checkout setting runs a command or gets your key",
     "claude.missing": "claude installed",
     "claude.version": "claude version",
     "client.dispatched": "dispatched sessions reach this gateway",
@@ -99,6 +100,17 @@ class Report:
         rank = {id_: index for index, id_ in enumerate(FINDING_IDS)}
         checks = sorted(self.checks, key=lambda check: rank[check.id])
         return Report(self.profile, self.base_url, checks, self.origin)
+
+    def escaped(self) -> Report:
+        """Every text shown with its control characters escaped: details, fixes, the origin and
+        the URL quote gateways, settings files and pasted messages, and none of them may drive
+        the terminal (clear the screen, forge a line)."""
+        from ccwrap.text import escape_control as esc
+
+        checks = [replace(c, detail=esc(c.detail), fix=esc(c.fix)) for c in self.checks]
+        base_url = esc(self.base_url) if self.base_url is not None else None
+        profile = esc(self.profile) if self.profile is not None else None
+        return Report(profile, base_url, checks, esc(self.origin))
 
     def to_json(self) -> dict[str, Any]:
         return {

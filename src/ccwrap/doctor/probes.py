@@ -91,15 +91,23 @@ class ProbeTarget:
         return (base or self.base_url).rstrip("/") + path
 
 
+# What doctor reads of any answer at most: a gateway's answer to a probe is a few KB (a long model
+# list a few hundred); an endless body stops here instead of filling the memory.
+MAX_BODY = 4 * 1024 * 1024
+
+
 @dataclass
 class Answer:
     status: int
     headers: dict[str, str]
     body: bytes
     elapsed: float
+    problem: str = ""  # the body was cut: "the answer was larger than …", "… did not finish …"
 
     @property
     def verdict(self) -> Verdict:
+        if self.problem:
+            return Verdict("gateway.error", self.status, self.problem, "cut")
         return classify(self.status, self.headers, self.body)
 
 
@@ -165,17 +173,47 @@ async def fetch(
     json: Any = None,
     timeout: float = 10.0,
 ) -> Outcome:
-    started = time.monotonic()
+    partial: list[Answer] = []  # the answer as far as it came, for a body that never ends
     try:
         # httpx bounds each phase; the outer bound catches a server that trickles bytes forever.
-        response = await asyncio.wait_for(
-            client.request(method, url, headers=dict(headers), json=json), timeout * 3
+        return await asyncio.wait_for(
+            _exchange(client, method, url, headers=headers, json=json, partial=partial),
+            timeout * 3,
         )
-    except (httpx.HTTPError, OSError, ssl.SSLError, asyncio.TimeoutError, TimeoutError) as exc:
+    except (asyncio.TimeoutError, TimeoutError) as exc:
+        if not partial:
+            return exc
+        answer = partial[0]
+        answer.problem = f"the answer did not finish within {timeout * 3:g} s"
+        return answer
+    except (httpx.HTTPError, OSError, ssl.SSLError, UnicodeError) as exc:
         return exc
-    return Answer(
-        response.status_code, dict(response.headers), response.content, time.monotonic() - started
-    )
+
+
+async def _exchange(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    headers: Mapping[str, str],
+    json: Any,
+    partial: list[Answer],
+) -> Answer:
+    started = time.monotonic()
+    async with client.stream(method, url, headers=dict(headers), json=json) as response:
+        answer = Answer(response.status_code, dict(response.headers), b"", 0.0)
+        partial.append(answer)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():  # decoded: a gzip bomb is capped too
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_BODY:
+                answer.problem = f"the answer was larger than {MAX_BODY // (1024 * 1024)} MB"
+                break
+        answer.body = b"".join(chunks)[:MAX_BODY]
+        answer.elapsed = time.monotonic() - started
+    return answer
 
 
 # -- network failures by cause -----------------------------------------------------------------
@@ -523,11 +561,13 @@ def _with_profile(finding: Finding, target: ProbeTarget) -> Finding:
 
 # -- models -------------------------------------------------------------------------------------
 def model_ids(answer: Answer) -> list[str] | None:
-    import json
+    from ccwrap.text import loads_bounded
 
+    if answer.problem:
+        return None
     try:
-        data = json.loads(answer.body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        data = loads_bounded(answer.body)
+    except ValueError:  # not JSON, or larger or deeper than a model list is
         return None
     items = data.get("data") if isinstance(data, dict) else None
     if not isinstance(items, list):
@@ -537,7 +577,10 @@ def model_ids(answer: Answer) -> list[str] | None:
 
 def _model_checks(target: ProbeTarget, models: Outcome, messages: Answer) -> list[Check]:
     listed = model_ids(models) if isinstance(models, Answer) and models.status == 200 else None
-    return [_unavailable_check(target, listed, messages), _discovery_check(target, models, listed)]
+    unavailable = _unavailable_check(target, listed, messages)
+    if isinstance(models, Answer) and models.problem and unavailable.status == "skip":
+        unavailable = skip("model.unavailable", f"GET /v1/models: {models.problem}")
+    return [unavailable, _discovery_check(target, models, listed)]
 
 
 def _unavailable_check(target: ProbeTarget, listed: list[str] | None, messages: Answer) -> Check:

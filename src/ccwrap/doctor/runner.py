@@ -2,8 +2,14 @@
 
 - ``--profile NAME``: that profile, as ``ccwrap run`` would hand it to claude;
 - ``--url URL``: that URL, the key from ``--key-stdin`` or the environment;
-- neither: what ``claude`` would use right now in this folder — the settings files (managed,
-  local, project, user) and the environment, by Claude Code's precedence (docs/client-facts.md).
+- neither: the default profile when nothing in the environment or the settings files points
+  claude elsewhere (what ``ccwrap setup`` just made); otherwise what ``claude`` would use right now
+  in this folder — the settings files (managed, local, project, user) and the environment, by
+  Claude Code's precedence (docs/client-facts.md).
+
+A checkout is untrusted (docs/security.md): doctor never runs an ``apiKeyHelper`` from project or
+local settings, and never sends a credential from the user's own settings or shell to a URL that
+project or local settings chose. It says what they would do instead (``settings.untrusted``).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ccwrap.claude import settings_files as claude_settings
 from ccwrap.claude.env import API_KEY, AUTH_TOKEN, BASE_URL, CUSTOM_HEADERS, profile_env
-from ccwrap.claude.settings_files import Resolution, SettingsFile
+from ccwrap.claude.settings_files import Origin, Resolution, SettingsFile
 from ccwrap.context import Context
 from ccwrap.doctor import local
 from ccwrap.doctor.model import Check, Report, ok, skip
@@ -80,6 +86,7 @@ class Target:
     headers: dict[str, str] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)  # key and settings checks made on the way
     origin: str = ""
+    held_back: bool = False  # a checkout's setting was not followed: no probe goes out
 
 
 def choose(ctx: Context, store: ProfileStore, secrets: SecretStore, options: Options) -> Target:
@@ -89,10 +96,34 @@ def choose(ctx: Context, store: ProfileStore, secrets: SecretStore, options: Opt
     base = [local.invalid_settings_check(files)]
     name = options.profile or (None if options.url else _bound_profile(ctx, store))
     if name:
-        return _profile_target(ctx, store, secrets, files, base, name=name)
-    if options.url:
-        return _url_target(ctx, options, files, base)
-    return _claude_target(ctx, secrets, files, base)
+        target = _profile_target(ctx, store, secrets, files, base, name=name)
+    elif options.url:
+        target = _url_target(ctx, options, files, base)
+    elif (default := _default_profile(ctx, store, files)) is not None:
+        target = _profile_target(ctx, store, secrets, files, base, name=default)
+        target.origin = (
+            f"the default profile {default!r}: nothing in the environment or the settings "
+            "files points claude elsewhere"
+        )
+    else:
+        target = _claude_target(ctx, secrets, files, base)
+    if not any(c.id == "settings.untrusted" for c in target.checks):
+        target.checks.append(_untrusted_helper_check(files))
+    return target
+
+
+def _default_profile(ctx: Context, store: ProfileStore, files: list[SettingsFile]) -> str | None:
+    """The profile plain ``ccwrap run`` would use, when claude here is not pointed elsewhere."""
+    from ccwrap.profiles.store import resolve
+
+    if claude_settings.effective_env(ctx, files).get(BASE_URL) is not None:
+        return None  # a settings file or the shell sets the gateway: that is what claude uses
+    if _api_key_helper(files) is not None:
+        return None
+    try:
+        return resolve(store, None, ctx.environ).name
+    except CcwrapError:  # no profile, no default, or a config doctor reports elsewhere
+        return None
 
 
 def _bound_profile(ctx: Context, store: ProfileStore) -> str | None:
@@ -203,20 +234,36 @@ def _claude_target(
     checks.append(local.override_check(resolutions, shell, what="the shell's export"))
     mode: HeaderMode = "none"
     key: str | None = None
-    if value.get(AUTH_TOKEN):
-        mode, key = "bearer", value[AUTH_TOKEN]
-        checks.append(
-            ok("key.missing", f"{mask(key)} from {resolutions[AUTH_TOKEN].winner.describe()}")
-        )
-    elif value.get(API_KEY):
-        mode, key = "x-api-key", value[API_KEY]
-        checks.append(
-            ok("key.missing", f"{mask(key)} from {resolutions[API_KEY].winner.describe()}")
-        )
-    elif helper := _api_key_helper(files):
-        key, check = _run_helper(secrets, helper)
-        mode = "both"  # the helper's output goes out as both headers (docs/client-facts.md)
-        checks.append(check)
+    url_from = resolutions[BASE_URL].winner if BASE_URL in resolutions else None
+    url_trusted = url_from is None or url_from.layer in TRUSTED
+    helper = _api_key_helper(files)
+    withheld: list[str] = []  # user-level credentials doctor keeps from a checkout's URL
+    untrusted: list[Check] = []
+    headers = _custom_headers(value.get(CUSTOM_HEADERS, ""))
+    if headers and not url_trusted and resolutions[CUSTOM_HEADERS].winner.layer in TRUSTED:
+        withheld.append(f"the custom headers from {resolutions[CUSTOM_HEADERS].winner.describe()}")
+        headers = {}
+    if value.get(AUTH_TOKEN) or value.get(API_KEY):
+        variable = AUTH_TOKEN if value.get(AUTH_TOKEN) else API_KEY
+        origin = resolutions[variable].winner
+        if url_trusted or origin.layer not in TRUSTED:
+            mode = "bearer" if variable == AUTH_TOKEN else "x-api-key"
+            key = value[variable]
+            checks.append(ok("key.missing", f"{mask(key)} from {origin.describe()}"))
+        else:
+            withheld.append(f"{variable} from {origin.describe()}")
+            checks.append(skip("key.missing", "not read: see settings.untrusted"))
+    elif helper is not None:
+        if helper.layer not in TRUSTED:
+            untrusted.append(_helper_not_run(helper))
+            checks.append(skip("key.missing", "apiKeyHelper not run: see settings.untrusted"))
+        elif not url_trusted:
+            withheld.append(f"the key from apiKeyHelper in {helper.describe()}")
+            checks.append(skip("key.missing", "apiKeyHelper not run: see settings.untrusted"))
+        else:
+            key, check = _run_helper(secrets, helper.value)
+            mode = "both"  # the helper's output goes out as both headers (docs/client-facts.md)
+            checks.append(check)
     elif not value.get(BASE_URL):
         checks.append(skip("key.missing", "no gateway set: claude uses its own login"))
     else:
@@ -237,10 +284,51 @@ def _claude_target(
         model=value.get("ANTHROPIC_MODEL") or None,
         discovery=value.get(DISCOVERY) == "1",
         disable_betas=value.get(NO_BETAS) == "1",
-        headers=_custom_headers(value.get(CUSTOM_HEADERS, "")),
-        checks=checks,
+        headers=headers,
+        checks=[*checks, _withheld_check(url_from, withheld, untrusted)],
         origin=_origin(resolutions),
+        held_back=bool(withheld or untrusted),
     )
+
+
+# Who may choose where a user's credential goes, and whose apiKeyHelper doctor runs: the user's
+# own settings and shell, and the machine's managed settings, never a checkout's files.
+TRUSTED = frozenset({"managed", "cli", "user", "environment"})
+
+
+def _helper_not_run(helper: Origin) -> Check:
+    return Check.of(
+        "settings.untrusted",
+        "warn",
+        f"{helper.describe()} sets apiKeyHelper to {helper.value!r}: claude runs that command "
+        "in this folder once you trust it; doctor did not run it",
+        "read the command before trusting this folder; to check the gateway with your own key: "
+        'printf %s "$KEY" | ccwrap doctor --url URL --key-stdin',
+    )
+
+
+def _withheld_check(url_from: Origin | None, withheld: list[str], untrusted: list[Check]) -> Check:
+    if withheld and url_from is not None:
+        return Check.of(
+            "settings.untrusted",
+            "fail",
+            f"{url_from.describe()} points claude at {url_from.value!r}: claude started here "
+            f"would send {' and '.join(withheld)} there; doctor did not send it",
+            f"remove ANTHROPIC_BASE_URL from {url_from.path} unless you trust this checkout; "
+            f'to check that gateway with its own key: printf %s "$KEY" | ccwrap doctor --url '
+            f"{url_from.value} --key-stdin",
+        )
+    if untrusted:
+        return untrusted[0]
+    return ok("settings.untrusted")
+
+
+def _untrusted_helper_check(files: list[SettingsFile]) -> Check:
+    """For --profile, --url and the default profile: a checkout's apiKeyHelper is only shown."""
+    helper = _api_key_helper(files)
+    if helper is not None and helper.layer not in TRUSTED:
+        return _helper_not_run(helper)
+    return ok("settings.untrusted")
 
 
 def _origin(resolutions: Mapping[str, Resolution]) -> str:
@@ -253,11 +341,11 @@ def _winners(resolutions: Mapping[str, Resolution]) -> dict[str, str]:
     return {variable: r.winner.value for variable, r in resolutions.items()}
 
 
-def _api_key_helper(files: list[SettingsFile]) -> str | None:
-    for settings_file in files:  # highest precedence first
-        helper = (settings_file.data or {}).get("apiKeyHelper")
-        if isinstance(helper, str) and helper.strip():
-            return helper
+def _api_key_helper(files: list[SettingsFile]) -> Origin | None:
+    """The apiKeyHelper claude would run, and the file that sets it (highest precedence)."""
+    for origin in claude_settings.effective_value(files, "apiKeyHelper"):
+        if origin.value.strip():
+            return origin
     return None
 
 
@@ -301,10 +389,30 @@ async def _run(ctx: Context, target: Target, options: Options, transport: Any) -
             report.checks += [skip(id_, "the base URL cannot be used") for id_ in NETWORK_IDS]
         elif options.offline:
             report.checks += [skip(id_, "--offline") for id_ in NETWORK_IDS]
+        elif target.held_back:
+            report.checks += [skip(id_, "see settings.untrusted") for id_ in NETWORK_IDS]
+        elif (unsendable := _unsendable(target)) is not None:
+            report.checks += [unsendable, *(skip(i, "see key.missing") for i in NETWORK_IDS)]
         else:
             report.checks += await _network(ctx, target, options, transport)
     report.checks += await claude
-    return _masked(merge(report).ordered(), target.key)
+    return _masked(merge(report).ordered(), target.key).escaped()
+
+
+def _unsendable(target: Target) -> Check | None:
+    """A key or header value an HTTP header cannot carry (non-ASCII, a line break, NUL)."""
+    values = {"the key": target.key or "", **{f"header {h}": v for h, v in target.headers.items()}}
+    for what, value in values.items():
+        bad = next((i for i, c in enumerate(value) if not c.isascii() or ord(c) < 32), None)
+        if bad is not None:
+            return Check.of(
+                "key.missing",
+                "fail",
+                f"{what} holds a character an HTTP header cannot carry (a non-ASCII or control "
+                f"character at position {bad + 1}): the client cannot send it either",
+                "store it again, copied without stray characters (ccwrap setup NAME)",
+            )
+    return None
 
 
 def check_profile(
@@ -322,9 +430,13 @@ def check_profile(
     about this machine, not the gateway."""
     target = _target_of(profile, key, secrets, [])
     options = Options(timeout=timeout)
-    checks = asyncio.run(_network(ctx, target, options, transport))
+    unsendable = _unsendable(target)
+    if unsendable is not None:
+        checks = [unsendable, *(skip(i, "see key.missing") for i in NETWORK_IDS)]
+    else:
+        checks = asyncio.run(_network(ctx, target, options, transport))
     report = Report(profile.name, profile.base_url, checks, target.origin)
-    return _masked(merge(report).ordered(), key)
+    return _masked(merge(report).ordered(), key).escaped()
 
 
 def _masked(report: Report, key: str | None) -> Report:
@@ -364,7 +476,18 @@ async def _network(ctx: Context, target: Target, options: Options, transport: An
     proxy = probes.proxy_for(probe_target.base_url, ctx.environ)
     client = probes.make_client(ctx.environ, options.timeout, transport, tls=https, proxy=proxy)
     async with client:
-        checks = await probes.probe(probe_target, client, options.timeout)
+        try:  # each request is bounded; this bounds the follow-ups (variants, retries) together
+            checks = await asyncio.wait_for(
+                probes.probe(probe_target, client, options.timeout), options.timeout * 6
+            )
+        except (asyncio.TimeoutError, TimeoutError):
+            late = Check.of(
+                "net.timeout",
+                "fail",
+                f"the probes did not finish within {options.timeout * 6:g} s",
+                "the gateway answers too slowly; raise --timeout, or ask its operator",
+            )
+            checks = [late, *(skip(i, "see net.timeout") for i in NETWORK_IDS)]
         reachable = not any(c.status == "fail" and c.id.startswith("net.") for c in checks)
         if options.live and reachable:
             from ccwrap.doctor import live

@@ -95,6 +95,23 @@ class KeyringStore:
         except secret_service.NotApplicable:
             return default_backend().get_password(SERVICE, profile)
 
+    def check_available(self) -> None:
+        """Raise :class:`KeyringUnavailable` (or a timeout) when no OS keyring can store a key.
+
+        Reads and writes nothing: it asks keyring which backend it would use, and refuses the
+        ones that only fail (keyring's ``fail`` and ``null`` backends, an empty chain).
+        """
+
+        def probe(backend: KeyringBackend) -> None:
+            real = default_backend() if isinstance(backend, _Lazy) else backend
+            priority = getattr(real, "priority", 1)
+            if isinstance(priority, (int, float)) and priority <= 0:
+                raise KeyringUnavailable(
+                    "no OS keyring is available on this machine", hint=HEADLESS_HINT
+                )
+
+        self._call("probe", probe)
+
     def set(self, profile: str, secret: str) -> None:
         self._call("write", lambda b: b.set_password(SERVICE, profile, secret))
 

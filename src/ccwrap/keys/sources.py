@@ -17,18 +17,18 @@ from typing import TYPE_CHECKING, Literal
 
 from ccwrap.context import Context, ensure_private_dir
 from ccwrap.errors import ConfigError, KeyStoreError
-from ccwrap.fsutil import atomic_write
+from ccwrap.fsutil import atomic_write, read_small_text
 
 if TYPE_CHECKING:
     from ccwrap.keys.keyring_store import KeyringBackend, KeyringStore
 
-SourceKind = Literal["keyring", "env", "cmd", "file"]
+KeySourceKind = Literal["keyring", "env", "cmd", "file"]
 COMMAND_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
 class KeySource:
-    kind: SourceKind
+    kind: KeySourceKind
     arg: str = ""
 
     @classmethod
@@ -95,6 +95,15 @@ class SecretStore:
                 self._backend, timeout=timeout, environ=self.ctx.environ, home=self.ctx.home
             )
         return self._keyring
+
+    def keyring_problem(self) -> KeyStoreError | None:
+        """Why the OS keyring cannot store a key here (None: it can), asked before any question
+        about the key so that no answer is lost."""
+        try:
+            self.keyring.check_available()
+        except KeyStoreError as exc:
+            return exc
+        return None
 
     def read(self, profile: str, spec: str) -> str:
         source = KeySource.parse(spec)
@@ -172,6 +181,9 @@ def _run_command(profile: str, command: str, ctx: Context) -> str:
     return done.stdout.strip()
 
 
+KEY_FILE_LIMIT = 64 * 1024  # a key is a line; anything larger is not a key file
+
+
 def _read_file(profile: str, path: Path) -> str:
     try:
         mode = path.stat().st_mode
@@ -180,8 +192,11 @@ def _read_file(profile: str, path: Path) -> str:
                 f"the key file of profile {profile!r} ({path}) is readable by others",
                 hint=f"chmod 600 {path}",
             )
-        return path.read_text(encoding="utf-8").strip()
+        text = read_small_text(path, limit=KEY_FILE_LIMIT)
     except FileNotFoundError as exc:
         raise KeyStoreError(f"the key file of profile {profile!r} does not exist: {path}") from exc
     except OSError as exc:
         raise KeyStoreError(f"cannot read the key file {path}: {exc.strerror}") from exc
+    if text is None:
+        raise KeyStoreError(f"the key file of profile {profile!r} does not exist: {path}")
+    return text.strip()

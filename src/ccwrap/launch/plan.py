@@ -19,17 +19,14 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
-import subprocess
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from ccwrap.claude.env import AUTH_TOKEN, MANAGED_VARIABLES, SECRET_VARIABLES, profile_env
-from ccwrap.claude.settings_files import SettingsFile, parse_settings, read_settings
-from ccwrap.errors import CcwrapError, KeyStoreError, SettingsError, UsageError
+from ccwrap.claude.settings_files import SettingsFile, is_inline_settings, load_cli_settings
+from ccwrap.errors import CcwrapError, KeyStoreError, UsageError
 from ccwrap.keys.sources import KeySource, mask
 from ccwrap.profiles.store import Profile
 
@@ -55,36 +52,33 @@ KeyVia = Literal["apiKeyHelper", "environment", "settings", "placeholder"]
 # in claude's environment like VAR itself was, and the helper just prints it.
 KEY_COPY_VARIABLE = "CCWRAP_RUN_API_KEY"
 KEY_COPY_HELPER = f'printf %s "${KEY_COPY_VARIABLE}"'
+# Header value placeholders the proxy fills per request (ccwrap.proxy.headers.COMPUTED says how):
+# a profile that uses one cannot work without the proxy.
+PLACEHOLDERS = ("{request_id}",)
 
 
-# -- the key helper -------------------------------------------------------------------------------
-def ccwrap_command(
-    *, executable: str | None = None, argv0: str | None = None, platform: str = sys.platform
-) -> list[str]:
-    """How to run this very ccwrap again from a shell, in a venv, from pipx or from source.
-
-    The console script first (what the user ran, or the one beside the interpreter, which is
-    where venvs and pipx put it); ``python -m ccwrap`` only as a last resort, because ``-m`` puts
-    the working folder on ``sys.path`` and a folder named ccwrap there would be run instead.
-    """
-    executable = executable or sys.executable
-    argv0 = argv0 if argv0 is not None else sys.argv[0]
-    script_names = ("ccwrap.exe", "ccwrap") if platform.startswith("win") else ("ccwrap",)
-    if argv0 and Path(argv0).name in script_names and Path(argv0).is_file():
-        return [str(Path(argv0).absolute())]
-    for name in script_names:
-        beside = Path(executable).parent / name
-        if beside.is_file():
-            return [str(beside)]
-    return [executable, "-m", "ccwrap"]
+# -- with or without the proxy --------------------------------------------------------------------
+def needs_proxy(profile: Profile) -> str | None:
+    """Why this profile cannot work without the proxy (for ``proxy = "auto"``), or None."""
+    if profile.model_map:
+        return "model_map renames models"
+    if profile.secret_headers:
+        return "secret_headers are added by the proxy"
+    computed = [
+        name for name, value in profile.headers.items() if any(p in value for p in PLACEHOLDERS)
+    ]
+    if computed:
+        return f"header {computed[0]} is computed per request"
+    return None
 
 
-def key_helper_command(profile: str, command: Sequence[str] | None = None) -> str:
-    """``apiKeyHelper``: a ``/bin/sh`` command line that prints the profile's key."""
-    parts = [*(command or ccwrap_command()), "key", profile]
-    if sys.platform.startswith("win"):
-        return subprocess.list2cmdline(parts)
-    return shlex.join(parts)
+def wants_proxy(profile: Profile, flag: bool | None) -> bool:
+    """``--proxy``/``--no-proxy`` decide; else the profile: ``auto`` = only when it needs one."""
+    if flag is not None:
+        return flag
+    if profile.proxy == "auto":
+        return needs_proxy(profile) is not None
+    return profile.proxy == "always"
 
 
 # -- the user's own --settings --------------------------------------------------------------------
@@ -132,14 +126,12 @@ def split_user_settings(args: Sequence[str], cwd: Path) -> tuple[list[str], User
 
 
 def _read_user_settings(value: str, cwd: Path) -> UserSettings:
-    if value.lstrip().startswith("{"):
-        return UserSettings(parse_settings(value, Path("--settings")), "inline JSON", False)
-    path = Path(value).expanduser()
-    path = path if path.is_absolute() else cwd / path
-    from_file = read_settings(path)
-    if from_file is None:
-        raise SettingsError(f"the --settings file {path} does not exist")
-    return UserSettings(from_file, str(path), from_file=True)
+    found = load_cli_settings(cwd, value)  # the reader `settings show --settings` uses too
+    if found.error is not None:
+        raise found.error
+    inline = is_inline_settings(value)
+    source = "inline JSON" if inline else str(found.path)
+    return UserSettings(found.data or {}, source, from_file=not inline)
 
 
 def merge_settings(ours: Mapping[str, Any], theirs: Mapping[str, Any]) -> dict[str, Any]:
@@ -256,9 +248,9 @@ def plan_launch(
 ) -> LaunchPlan:
     """Everything about a launch, decided without touching the world.
 
-    ``key_helper`` is the apiKeyHelper command (see :func:`key_helper_command`). ``key`` puts a
-    literal credential in the settings instead (the proxy's session token): the settings then hold
-    a secret and go through a 0600 file.
+    ``key_helper`` is the apiKeyHelper command (``keys.helper_command.key_helper_command``).
+    ``key`` puts a literal credential in the settings instead (the proxy's session token): the
+    settings then hold a secret and go through a 0600 file.
     """
     env = profile_env(profile, key=key)
     user_files = [f for f in files if f.scope != "managed"]

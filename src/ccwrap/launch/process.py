@@ -25,17 +25,17 @@ from typing import Any
 from ccwrap.claude.binary import INSTALL_HINT, claude_version, find_claude
 from ccwrap.context import Context, ensure_private_dir
 from ccwrap.errors import CcwrapError, ClaudeNotFound
+from ccwrap.keys.helper_command import ccwrap_command, key_helper_command
 from ccwrap.launch.plan import (
     CLEARED_VARIABLES,
     NO_KEY_PLACEHOLDER,
     LaunchPlan,
     Override,
     UserSettings,
-    ccwrap_command,
-    key_helper_command,
     merge_settings,
     plan_launch,
     split_user_settings,
+    wants_proxy,
 )
 from ccwrap.profiles.store import Profile
 
@@ -222,17 +222,6 @@ def _unlink(path: Path) -> None:
 
 
 # -- one call for the command line ----------------------------------------------------------------
-def wants_proxy(profile: Profile, flag: bool | None) -> bool:
-    """``--proxy``/``--no-proxy`` decide; else the profile: ``auto`` = only when it needs one."""
-    if flag is not None:
-        return flag
-    if profile.proxy == "auto":
-        from ccwrap.proxy.config import needs_proxy  # light: stdlib and ccwrap only
-
-        return needs_proxy(profile) is not None
-    return profile.proxy == "always"
-
-
 def prepare_launch(
     ctx: Context,
     profile: Profile,

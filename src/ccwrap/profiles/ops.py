@@ -4,52 +4,102 @@ export and import. Data in, data out; the CLI renders it."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from ccwrap.claude import env as claude_env
 from ccwrap.claude.urls import normalize_base_url
 from ccwrap.errors import ConfigError, KeyStoreError
+from ccwrap.fsutil import read_small_text
 from ccwrap.keys.sources import KeySource, SecretStore, mask
-from ccwrap.profiles.store import (
-    AUTH_MODES,
-    PROXY_MODES,
-    Profile,
-    ProfileStore,
-    _load_toml,
-    validate,
-)
+from ccwrap.profiles import fields as profile_fields
+from ccwrap.profiles.fields import FIELDS, ProfileField
+from ccwrap.profiles.model import Profile, validate
+from ccwrap.profiles.store import ProfileStore, _load_toml
 
 ExportFormat = Literal["toml", "json"]
 # A profile's extra env must not smuggle in what has its own field, or a secret.
 _ENV_REFUSED = {claude_env.BASE_URL: "--url"}
 
 
-@dataclass
 class ProfileChanges:
-    """Fields to change; None leaves a field as it is (shared by ``edit`` and ``setup``)."""
+    """Fields to change (shared by ``edit`` and ``setup``); a field left out stays as it is.
 
-    base_url: str | None = None
-    auth: str | None = None
-    key: str | None = None
-    model: str | None = None
-    opus_model: str | None = None
-    sonnet_model: str | None = None
-    haiku_model: str | None = None
-    subagent_model: str | None = None
-    cache_1h: bool | None = None
-    attribution_header: bool | None = None
-    gateway_discovery: bool | None = None
-    disable_experimental_betas: bool | None = None
-    # Headers and env are merged: "" as a header value removes that header.
-    headers: dict[str, str] = field(default_factory=dict)
-    env: dict[str, str] = field(default_factory=dict)
-    unset_env: list[str] = field(default_factory=list)
-    proxy: str | None = None
-    preset: str | None = None
-    description: str | None = None
+    The field names are the table's (``profiles/fields.py``); tables are merged: ``headers`` and
+    ``env`` add or replace entries ("" as a header value removes that header), ``unset_env``
+    removes variables.
+    """
+
+    def __init__(
+        self,
+        *,
+        headers: Mapping[str, str] | None = None,
+        env: Mapping[str, str] | None = None,
+        unset_env: Sequence[str] | None = None,
+        **values: Any,
+    ) -> None:
+        self.values: dict[str, Any] = {}
+        self.headers = dict(headers or {})
+        self.env = dict(env or {})
+        self.unset_env = list(unset_env or [])
+        for name, value in values.items():
+            self.set(name, value)
+
+    def get(self, name: str) -> Any:
+        """The new value of field ``name``, or None when it is left as it is."""
+        return self.values.get(_scalar_field(name).name)
+
+    def set(self, name: str, value: Any) -> None:
+        """Change field ``name`` to ``value`` (None: leave it as it is)."""
+        _scalar_field(name)
+        if value is None:
+            self.values.pop(name, None)
+        else:
+            self.values[name] = value
+
+    def copy(self) -> ProfileChanges:
+        return ProfileChanges(
+            headers=self.headers, env=self.env, unset_env=self.unset_env, **self.values
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"ProfileChanges({self.values!r}, headers={sorted(self.headers)}, "
+            f"env={sorted(self.env)}, unset_env={self.unset_env!r})"
+        )
+
+
+def _scalar_field(name: str) -> ProfileField:
+    spec = profile_fields.by_name(name)
+    if spec is None or spec.is_table:
+        raise TypeError(f"{name!r} is not a profile field with one value")
+    return spec
+
+
+def changes_from_options(values: Mapping[str, Any]) -> ProfileChanges:
+    """The ``setup``/``profile edit`` options (field name → what was given; None: not given)."""
+    from ccwrap.claude.env import parse_header
+
+    changes = ProfileChanges()
+    for spec in profile_fields.flag_fields():
+        given = values.get(spec.name)
+        if given is None:
+            continue
+        if spec.kind == "headers":
+            for line in given:
+                name, sep, value = line.partition(":")
+                if sep and not value.strip():
+                    changes.headers[name.strip()] = ""  # 'Name:' removes the header
+                else:
+                    parsed_name, parsed_value = parse_header(line)
+                    changes.headers[parsed_name] = parsed_value
+        elif spec.kind == "env":
+            changes.env.update(parse_assignment(item) for item in given)
+        else:
+            changes.set(spec.name, given)
+    return changes
 
 
 @dataclass
@@ -61,29 +111,23 @@ class Applied:
 
 def apply_changes(profile: Profile, changes: ProfileChanges) -> Applied:
     """A new profile with ``changes`` applied and validated (the URL normalised)."""
-    updates: dict[str, Any] = {
-        name: value
-        for name, value in asdict(changes).items()
-        if value is not None and name not in ("headers", "env", "unset_env")
-    }
-    # "" clears an optional text field ("--model ''").
-    for name in ("model", "opus_model", "sonnet_model", "haiku_model", "subagent_model"):
-        if updates.get(name) == "":
-            updates[name] = None
+    updates: dict[str, Any] = {}
     fixes: list[str] = []
     warnings: list[str] = []
-    if "base_url" in updates:
-        normalized = normalize_base_url(updates["base_url"])
-        updates["base_url"] = normalized.url
-        fixes, warnings = normalized.fixes, normalized.warnings
-    if "auth" in updates and updates["auth"] not in AUTH_MODES:
-        raise ConfigError(f"auth must be one of {', '.join(AUTH_MODES)}, not {updates['auth']!r}")
-    if "proxy" in updates and updates["proxy"] not in PROXY_MODES:
-        raise ConfigError(
-            f"proxy must be one of {', '.join(PROXY_MODES)}, not {updates['proxy']!r}"
-        )
-    if "key" in updates:
-        KeySource.parse(updates["key"])
+    for name, given in changes.values.items():
+        spec = _scalar_field(name)
+        value = given
+        if spec.kind == "text" and given == "":
+            value = None  # "" clears an optional text field ("--model ''")
+        elif spec.kind == "url":
+            normalized = normalize_base_url(given)
+            value = normalized.url
+            fixes, warnings = normalized.fixes, normalized.warnings
+        elif spec.kind == "key-source":
+            KeySource.parse(given)
+        elif spec.choices and given not in spec.choices:
+            raise ConfigError(f"{name} must be one of {', '.join(spec.choices)}, not {given!r}")
+        updates[name] = value
     updates["headers"] = _merge_headers(profile.headers, changes.headers)
     updates["env"] = _merge_env(profile.env, changes.env, changes.unset_env)
     new = replace(profile, **updates)
@@ -159,6 +203,29 @@ class ProfileView:
         data["default"] = self.is_default
         data["key_status"] = asdict(self.key) if self.key else None
         return data
+
+    def rows(self) -> list[tuple[str, str]]:
+        """``profile show``'s ``label: value`` lines, from the field table: the values first,
+        then one line per table entry. The key and the description have lines of their own."""
+        data = self.profile.to_dict()
+        values = [
+            (spec.name, _scalar(data[spec.name]))
+            for spec in FIELDS
+            if not spec.is_table and spec.name in data and spec.name not in ("key", "description")
+        ]
+        entries = [
+            (f"{spec.name}.{name}", value)
+            for spec in FIELDS
+            if spec.is_table
+            for name, value in getattr(self.profile, spec.name).items()
+        ]
+        return values + entries
+
+
+def _scalar(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def list_profiles(store: ProfileStore) -> list[ProfileView]:
@@ -253,9 +320,11 @@ def import_profiles(store: ProfileStore, path: Path, *, force: bool = False) -> 
 
 def read_export(path: Path) -> list[Profile]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_small_text(path)
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+    if text is None:
+        raise ConfigError(f"cannot read {path}: no such file")
     data = _parse_export(text, path)
     tables = data.get("profiles")
     if not isinstance(tables, dict) or not tables:

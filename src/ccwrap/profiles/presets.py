@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ccwrap.errors import ConfigError
-from ccwrap.profiles.store import AuthMode
+from ccwrap.profiles.model import AuthMode
 
 Source = Literal["vendor", "preset"]
 UNCONFIRMED = "unconfirmed: taken from other tools' preset lists, not from the vendor's own docs"
 _TEMPLATE_FIELD = re.compile(r"\{([a-z_]+)\}")
-_TEMPLATE_VALUE = re.compile(r"^[A-Za-z0-9._-]+$")
+_TEMPLATE_VALUE = re.compile(r"[A-Za-z0-9._-]+")
 # Recommended where a gateway is slow to answer long prompts (docs/gateways.md: zhipu, minimax).
 LONG_TIMEOUT = {"API_TIMEOUT_MS": "3000000"}
 
@@ -62,7 +62,7 @@ class Preset:
                 hint=f"its URL is {self.base_url}",
             )
         for name in self.fields:
-            if not _TEMPLATE_VALUE.match(values[name]):
+            if not _TEMPLATE_VALUE.fullmatch(values[name]):
                 raise ConfigError(f"{name} {values[name]!r} may only hold letters, digits, . _ -")
         return _TEMPLATE_FIELD.sub(lambda m: values[m.group(1)], self.base_url)
 

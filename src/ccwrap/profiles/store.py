@@ -1,7 +1,8 @@
-"""Profiles and their store, ``config.toml``.
+"""The profiles' file, ``config.toml``: read, add or replace, remove, the default.
 
 Reading uses the standard library's TOML parser (fast: ``run``, ``key`` and completion read the
 config on every call); writing uses tomlkit so that comments and keys a user added by hand survive.
+The profile itself (fields, names, validation) is ``profiles/model.py``.
 
 Layout::
 
@@ -20,138 +21,51 @@ Layout::
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from ccwrap.context import ensure_private_dir
 from ccwrap.errors import BindingMismatch, BoundProfileMissing, ConfigError, ProfileNotFound
 from ccwrap.fsutil import atomic_write
 
+# The model's names, re-exported: callers that load profiles need only this module.
+from ccwrap.profiles.model import (
+    AUTH_MODES,
+    DEFAULT_KEY_SOURCE,
+    NAME_PATTERN,
+    PROXY_MODES,
+    AuthMode,
+    Profile,
+    ProxyMode,
+    validate,
+    validate_name,
+)
+
+__all__ = [
+    "AUTH_MODES",
+    "CONFIG_VERSION",
+    "DEFAULT_KEY_SOURCE",
+    "NAME_PATTERN",
+    "PROXY_MODES",
+    "AuthMode",
+    "Choice",
+    "Config",
+    "Profile",
+    "ProfileStore",
+    "ProxyMode",
+    "choose",
+    "resolve",
+    "validate",
+    "validate_name",
+]
+
 if TYPE_CHECKING:
     from ccwrap.binding import Binding
 
 CONFIG_VERSION = 1
-AuthMode = Literal["bearer", "x-api-key", "none"]
-AUTH_MODES: tuple[AuthMode, ...] = ("bearer", "x-api-key", "none")
-ProxyMode = Literal["auto", "always", "never"]
-PROXY_MODES: tuple[ProxyMode, ...] = ("auto", "always", "never")
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-DEFAULT_KEY_SOURCE = "keyring"
-
-
-@dataclass
-class Profile:
-    name: str
-    base_url: str
-    auth: AuthMode = "bearer"
-    # Where the key lives: "keyring", "env:VAR", "cmd:COMMAND", "file:PATH" (see secrets.py).
-    key: str = DEFAULT_KEY_SOURCE
-    model: str | None = None
-    opus_model: str | None = None
-    sonnet_model: str | None = None
-    haiku_model: str | None = None
-    subagent_model: str | None = None
-    cache_1h: bool = False
-    # True keeps Claude Code's attribution block in the system prompt (the client's default).
-    attribution_header: bool = True
-    gateway_discovery: bool = False
-    disable_experimental_betas: bool = False
-    headers: dict[str, str] = field(default_factory=dict)
-    # Header name -> key source, for header values that are secrets (the proxy adds them).
-    secret_headers: dict[str, str] = field(default_factory=dict)
-    env: dict[str, str] = field(default_factory=dict)
-    proxy: ProxyMode = "auto"
-    # Model name (exact or glob) as Claude Code sends it -> name the gateway serves (proxy only).
-    model_map: dict[str, str] = field(default_factory=dict)
-    preset: str | None = None
-    description: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The profile as TOML-ready data: defaults and empty tables left out, name excluded."""
-        defaults = Profile(name=self.name, base_url=self.base_url)
-        data: dict[str, Any] = {}
-        for key, value in asdict(self).items():
-            if key == "name" or value is None or value == {}:
-                continue
-            if key != "base_url" and value == getattr(defaults, key) and key != "auth":
-                continue
-            data[key] = value
-        return data
-
-    @classmethod
-    def from_dict(cls, name: str, data: Mapping[str, Any]) -> Profile:
-        known = {f.name for f in fields(cls)} - {"name"}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(
-                f"profile {name!r} has unknown field(s): {', '.join(unknown)}",
-                hint=f"known fields: {', '.join(sorted(known))}",
-            )
-        if "base_url" not in data:
-            raise ConfigError(f"profile {name!r} has no base_url")
-        profile = cls(name=name, **{k: _plain(v) for k, v in data.items()})
-        validate(profile)
-        return profile
-
-
-def _plain(value: Any) -> Any:
-    # tomlkit hands back its own container types; the dataclass wants dicts and strs.
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, str):
-        return str(value)
-    return value
-
-
-def validate_name(name: str) -> str:
-    if not NAME_PATTERN.match(name):
-        raise ConfigError(
-            f"invalid profile name {name!r}",
-            hint="use letters, digits, '.', '_' or '-' (at most 64; first a letter or digit)",
-        )
-    return name
-
-
-def validate(profile: Profile) -> None:
-    validate_name(profile.name)
-    _check_type(profile, "base_url", str)
-    if profile.auth not in AUTH_MODES:
-        raise ConfigError(
-            f"profile {profile.name!r}: auth must be one of {', '.join(AUTH_MODES)}, "
-            f"not {profile.auth!r}"
-        )
-    if profile.proxy not in PROXY_MODES:
-        raise ConfigError(
-            f"profile {profile.name!r}: proxy must be one of {', '.join(PROXY_MODES)}, "
-            f"not {profile.proxy!r}"
-        )
-    for name in (
-        "cache_1h",
-        "attribution_header",
-        "gateway_discovery",
-        "disable_experimental_betas",
-    ):
-        _check_type(profile, name, bool)
-    for name in ("headers", "secret_headers", "env", "model_map"):
-        table = getattr(profile, name)
-        if not isinstance(table, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in table.items()
-        ):
-            raise ConfigError(f"profile {profile.name!r}: {name} must be a table of strings")
-
-
-def _check_type(profile: Profile, name: str, kind: type) -> None:
-    value = getattr(profile, name)
-    if not isinstance(value, kind):
-        raise ConfigError(
-            f"profile {profile.name!r}: {name} must be a {kind.__name__}, not {value!r}"
-        )
 
 
 @dataclass
@@ -170,6 +84,10 @@ def _load_toml(text: str, path: Path) -> dict[str, Any]:
         import tomli as tomllib
     try:
         data: dict[str, Any] = tomllib.loads(text)
+    except RecursionError as exc:  # tomllib recurses on nested arrays and inline tables
+        raise ConfigError(
+            f"{path} is nested too deeply to read", hint="fix the file by hand, or move it away"
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{path} is not valid TOML: {exc}", hint="fix the file by hand, or move it away"
@@ -184,12 +102,12 @@ class ProfileStore:
         self.path = path
 
     def _text(self) -> str:
+        from ccwrap.fsutil import read_small_text
+
         try:
-            return self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return ""
+            return read_small_text(self.path) or ""
         except OSError as exc:
-            raise ConfigError(f"cannot read {self.path}: {exc.strerror}") from exc
+            raise ConfigError(f"cannot read {self.path}: {exc.strerror or exc}") from exc
 
     def load(self) -> Config:
         raw = _load_toml(self._text(), self.path)

@@ -9,19 +9,21 @@ profile cannot be saved.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
-from ccwrap.claude.env import parse_header
-from ccwrap.claude.urls import normalize_base_url
+from ccwrap.claude.env import is_variable_name, parse_header
+from ccwrap.claude.urls import is_loopback, normalize_base_url
 from ccwrap.errors import CcwrapError, ConfigError, InvalidURL, KeyStoreError, UsageError
 from ccwrap.keys.sources import KeySource, SecretStore, default_key_file
 from ccwrap.profiles import presets
+from ccwrap.profiles.model import Profile, validate_name
 from ccwrap.profiles.ops import ProfileChanges, apply_changes
 from ccwrap.profiles.presets import Preset
-from ccwrap.profiles.store import Profile, ProfileStore, validate_name
+from ccwrap.profiles.store import ProfileStore
 
 if TYPE_CHECKING:
     from ccwrap.doctor.model import Status
@@ -41,6 +43,16 @@ NOTE_ATTRIBUTION = (
     "without Claude Code's attribution block the request body is stable, "
     "which improves the gateway's cache hit rate"
 )
+FILE_WARNING = (
+    "the key will lie in plain text in a file only you can read (mode 0600); any program running "
+    "as you can read it"
+)
+# Where a key can live when there is no OS keyring (the setup wizard offers these).
+KEY_HOMES: tuple[tuple[str, str], ...] = (
+    ("env", "an environment variable you export; ccwrap reads it"),
+    ("cmd", "a password-manager command that prints it (pass, op, bw, secret-tool…)"),
+    ("file", "a plain-text file, mode 0600 (any program running as you can read it)"),
+)
 NOTE_DISCOVERY = (
     "needs Claude Code 2.1.129 or newer, and adds only model ids that start with "
     "'claude' or 'anthropic'"
@@ -53,7 +65,17 @@ class Asker(Protocol):
     def note(self, text: str) -> None: ...
     def text(self, question: str, default: str | None = None) -> str: ...
     def secret(self, question: str) -> str: ...
-    def choose(self, question: str, choices: Sequence[tuple[str, str]], default: str) -> str: ...
+    def choose(
+        self,
+        question: str,
+        choices: Sequence[tuple[str, str]],
+        default: str,
+        *,
+        other: Callable[[str], bool] | None = None,
+    ) -> str:
+        """A choice's id (by number or name); an answer ``other`` accepts is returned as typed."""
+        ...
+
     def confirm(self, question: str, default: bool) -> bool: ...
 
 
@@ -74,7 +96,7 @@ class SetupRequest:
 
 
 @dataclass(frozen=True)
-class Finding:
+class CheckProblem:
     """A check of doctor's that failed or warned, as setup shows it."""
 
     status: Status  # "fail" or "warn"
@@ -85,11 +107,11 @@ class Finding:
 
 @dataclass(frozen=True)
 class CheckResult:
-    findings: list[Finding]  # empty: every check passed
+    problems: list[CheckProblem]  # empty: every check passed
 
     @property
     def ok(self) -> bool:
-        return not any(finding.status == "fail" for finding in self.findings)
+        return not any(problem.status == "fail" for problem in self.problems)
 
 
 def doctor_check(secrets: SecretStore, profile: Profile, key: str | None) -> CheckResult:
@@ -99,7 +121,7 @@ def doctor_check(secrets: SecretStore, profile: Profile, key: str | None) -> Che
     report = check_profile(secrets.ctx, secrets, profile, key)
     return CheckResult(
         [
-            Finding(check.status, check.title, check.detail, check.fix)
+            CheckProblem(check.status, check.title, check.detail, check.fix)
             for check in report.checks
             if check.status in {"fail", "warn"}
         ]
@@ -150,10 +172,13 @@ class SetupWizard:
         if preset is not None:
             base = self._preset_defaults(preset, base)
         flags = request.changes
-        changes = replace(flags, headers=dict(flags.headers), env=dict(flags.env))
-        changes.base_url = url
-        changes.key = self._key_source(request, name, existing)
+        changes = flags.copy()
+        changes.set("base_url", url)
         self._auth(changes, base)
+        # Where the key will live is settled before any question about the key (or anything
+        # after it), so that a machine without a keyring never loses the answers.
+        auth = changes.get("auth") or base.auth
+        changes.set("key", self._key_source(request, name, existing, auth))
         self._models(changes, base)
         self._options(changes, base)
         self._headers(changes)
@@ -199,9 +224,11 @@ class SetupWizard:
             choices.insert(0, (KEEP_URL, f"keep {existing.base_url}"))
             default = KEEP_URL
         choices += [(p.id, f"{p.title}: {p.base_url}") for p in presets.PRESETS]
-        picked = self.ui.choose("Gateway", choices, default)
+        picked = self.ui.choose("Gateway", choices, default, other=looks_like_url)
         if picked == KEEP_URL:
             return None, None
+        if picked not in {choice_id for choice_id, _ in choices}:
+            return None, picked  # a URL typed at the question
         if picked == CUSTOM_URL:
             return None, self.ui.text("Base URL", existing.base_url if existing else None)
         preset = presets.get(picked)
@@ -220,7 +247,7 @@ class SetupWizard:
         return preset.url({name: self.ui.text(name.replace("_", " ")) for name in preset.fields})
 
     def _name(self, preset: Preset | None, raw_url: str | None) -> str:
-        default = preset.id if preset else _name_from_url(raw_url)
+        default = self._unused(preset.id if preset else name_from_url(raw_url))
         if not self.interactive:
             return validate_name(default)
         while True:
@@ -228,6 +255,15 @@ class SetupWizard:
                 return validate_name(self.ui.text("Profile name", default))
             except ConfigError as exc:
                 self.ui.note(f"{exc.message} ({exc.hint})")
+
+    def _unused(self, name: str) -> str:
+        """``name``, or ``name-2``, ``name-3``… when a profile has it (a suggestion only: typing
+        an existing name edits that profile)."""
+        if not self.interactive:
+            return name
+        taken = set(self.store.names())
+        candidates = (name, *(f"{name[:60]}-{n}" for n in range(2, 100)))
+        return next((c for c in candidates if c not in taken), name)
 
     def _preset_defaults(self, preset: Preset, base: Profile) -> Profile:
         """The preset's recommendations as the answers' defaults (a flag still wins)."""
@@ -262,7 +298,9 @@ class SetupWizard:
             self.warnings += normalized.warnings
             return normalized.url
 
-    def _key_source(self, request: SetupRequest, name: str, existing: Profile | None) -> str:
+    def _key_source(
+        self, request: SetupRequest, name: str, existing: Profile | None, auth: str
+    ) -> str:
         if request.insecure_storage:
             if request.key_source and not request.key_source.startswith("file:"):
                 raise UsageError("--insecure-storage and --key-source do not go together")
@@ -270,17 +308,55 @@ class SetupWizard:
         else:
             spec = request.key_source or (existing.key if existing else "keyring")
         KeySource.parse(spec)
-        return spec
+        if spec != "keyring" or auth == "none" or not self._stores_a_key(request, existing):
+            return spec
+        problem = self.secrets.keyring_problem()
+        if problem is None:
+            return spec
+        if not self.interactive:
+            raise problem  # before any work: nothing checked, nothing saved
+        return self._key_home(name, problem)
+
+    def _stores_a_key(self, request: SetupRequest, existing: Profile | None) -> bool:
+        """Whether this run may write a key to the keyring (asked, or given with --key-stdin)."""
+        if self.interactive or request.secret is not None:
+            return True
+        return existing is None or existing.key != "keyring" or existing.auth == "none"
+
+    def _key_home(self, name: str, problem: KeyStoreError) -> str:
+        """Without a keyring: an environment variable, a password-manager command or a file."""
+        self.ui.note(f"{problem.message}; the key has to live somewhere else")
+        picked = self.ui.choose("Where should the key live?", KEY_HOMES, "env")
+        if picked == "env":
+            while True:
+                variable = self.ui.text(
+                    "Environment variable that will hold the key", default_key_variable(name)
+                ).strip()
+                if is_variable_name(variable):
+                    self.notes.append(f"export {variable} where you run claude through ccwrap")
+                    return f"env:{variable}"
+                self.ui.note("a variable name is letters, digits and _ (not first a digit)")
+        if picked == "cmd":
+            while True:
+                command = self.ui.text(
+                    "Command that prints the key (e.g. pass show gw/work, op read op://…)"
+                ).strip()
+                if command:
+                    return f"cmd:{command}"
+        self.ui.note(FILE_WARNING)
+        return f"file:{default_key_file(self.secrets.ctx, name)}"
 
     def _auth(self, changes: ProfileChanges, profile: Profile) -> None:
-        if not self.interactive or changes.auth is not None:
+        if not self.interactive or changes.get("auth") is not None:
             return
         choices = [
             ("bearer", "Authorization: Bearer (ANTHROPIC_AUTH_TOKEN)"),
             ("x-api-key", "x-api-key (ANTHROPIC_API_KEY)"),
             ("none", "no key"),
         ]
-        changes.auth = self.ui.choose("How does the gateway take the key?", choices, profile.auth)
+        changes.set(
+            "auth", self.ui.choose("How does the gateway take the key?", choices, profile.auth)
+        )
 
     def _models(self, changes: ProfileChanges, profile: Profile) -> None:
         if not self.interactive:
@@ -291,28 +367,28 @@ class SetupWizard:
             ("subagent_model", "Subagent model (CLAUDE_CODE_SUBAGENT_MODEL; empty: default)"),
         ]
         for field_name, question in questions:
-            if getattr(changes, field_name) is None:
-                setattr(
-                    changes, field_name, self.ui.text(question, getattr(profile, field_name) or "")
-                )
+            if changes.get(field_name) is None:
+                answer = self.ui.text(question, getattr(profile, field_name) or "")
+                changes.set(field_name, answer)
 
     def _options(self, changes: ProfileChanges, profile: Profile) -> None:
         if not self.interactive:
             return
-        if changes.cache_1h is None:
+        if changes.get("cache_1h") is None:
             self.ui.note(NOTE_CACHE)
-            changes.cache_1h = self.ui.confirm("Use 1-hour prompt caching?", profile.cache_1h)
-        if changes.attribution_header is None:
+            changes.set("cache_1h", self.ui.confirm("Use 1-hour prompt caching?", profile.cache_1h))
+        if changes.get("attribution_header") is None:
             self.ui.note(NOTE_ATTRIBUTION)
             off = self.ui.confirm(
                 "Turn off Claude Code's attribution header?", not profile.attribution_header
             )
-            changes.attribution_header = not off
-        if changes.gateway_discovery is None:
+            changes.set("attribution_header", not off)
+        if changes.get("gateway_discovery") is None:
             self.ui.note(NOTE_DISCOVERY)
-            changes.gateway_discovery = self.ui.confirm(
+            discover = self.ui.confirm(
                 "Let Claude Code discover the gateway's models?", profile.gateway_discovery
             )
+            changes.set("gateway_discovery", discover)
 
     def _headers(self, changes: ProfileChanges) -> None:
         if not self.interactive or changes.headers:
@@ -378,14 +454,14 @@ class SetupWizard:
             except KeyStoreError as exc:
                 self.warnings.append(f"the live check runs without a key: {exc.message}")
         result = self.checker(profile, key)
-        if not result.findings:
+        if not result.problems:
             self.ui.note(f"✓ {CHECK_PASSED}")
-        for finding in result.findings:
-            mark = "✗" if finding.status == "fail" else "!"
-            detail = f": {finding.detail}" if finding.detail else ""
-            self.ui.note(f"{mark} {finding.title}{detail}")
-            if finding.fix:
-                self.ui.note(f"  fix: {finding.fix}")
+        for problem in result.problems:
+            mark = "✗" if problem.status == "fail" else "!"
+            detail = f": {problem.detail}" if problem.detail else ""
+            self.ui.note(f"{mark} {problem.title}{detail}")
+            if problem.fix:
+                self.ui.note(f"  fix: {problem.fix}")
         if not result.ok:
             if self.interactive and not self.ui.confirm("Save the profile anyway?", True):
                 raise CcwrapError("nothing saved", hint="ccwrap doctor --url URL explains more")
@@ -456,16 +532,58 @@ def check_secret(secret: str) -> str:
     return secret
 
 
-def _name_from_url(raw: str | None) -> str:
-    """``https://api.gw.example.com/x`` → ``gw``: a readable default name."""
+def looks_like_url(answer: str) -> bool:
+    """An answer to "Gateway" that is a URL or a host, not a choice (``gw.example.com``,
+    ``127.0.0.1:18765``, ``http://localhost:4000``)."""
+    answer = answer.strip()
+    return bool(answer) and not answer.isdigit() and any(c in answer for c in ".:/")
+
+
+def name_from_url(raw: str | None) -> str:
+    """A readable default name from the URL's host.
+
+    ``https://api.gw.example.com/x`` → ``example``, ``https://openrouter.ai/api`` →
+    ``openrouter``, a loopback host ``127.0.0.1:18765`` → ``local-18765``, another IP address
+    ``10.0.0.5:8080`` → ``host-10-0-0-5-8080``.
+    """
     if not raw:
         return "default"
-    host = raw.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].strip("[]").lower()
-    labels = [label for label in host.split(".") if label and label not in ("api", "www")]
-    if len(labels) >= 2:
-        labels = labels[:-1]
-    candidate = labels[-1] if labels else "default"
+    from urllib.parse import urlsplit
+
     try:
-        return validate_name(candidate)
+        parts = urlsplit(raw if "://" in raw else f"http://{raw}")
+        host, port = (parts.hostname or "").lower().rstrip("."), parts.port
+    except ValueError:
+        return "default"
+    suffix = f"-{port}" if port else ""
+    if is_loopback(host):
+        candidate = f"local{suffix}"
+    elif _is_ip_address(host):
+        candidate = "host-" + re.sub(r"[^0-9a-f]+", "-", host).strip("-") + suffix
+    else:
+        labels = [label for label in host.split(".") if label and label not in ("api", "www")]
+        if len(labels) >= 2:
+            labels = labels[:-1]
+        candidate = labels[-1] if labels else "default"
+    try:
+        return validate_name(candidate[:64])
     except ConfigError:
         return "default"
+
+
+def _is_ip_address(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def default_key_variable(profile: str) -> str:
+    """``local-18765`` → ``LOCAL_18765_API_KEY``: a variable name for the profile's key."""
+    stem = re.sub(r"[^A-Za-z0-9]+", "_", profile).strip("_").upper() or "CCWRAP"
+    if stem[0].isdigit():
+        stem = f"CCWRAP_{stem}"
+    return f"{stem}_API_KEY"

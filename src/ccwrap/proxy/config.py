@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from ccwrap.claude.env import check_header
 from ccwrap.errors import ConfigError
+from ccwrap.launch.plan import PLACEHOLDERS, needs_proxy
 from ccwrap.profiles.store import AuthMode, Profile
 
 if TYPE_CHECKING:
@@ -17,8 +18,9 @@ if TYPE_CHECKING:
 TOKEN_PREFIX = "ccwrap-session-"  # noqa: S105 -- a prefix that says what the value is, not a secret
 CONNECT_TIMEOUT = 10.0
 TRANSPORT_VARIABLE = "CCWRAP_PROXY_TRANSPORT"
-# Header value placeholders the proxy fills per request (headers.COMPUTED says how).
-PLACEHOLDERS = ("{request_id}",)
+# PLACEHOLDERS and needs_proxy live in ccwrap.launch.plan (whether a launch needs the proxy is
+# the launch's decision; proxy → launch, never the other way); re-exported here.
+__all__ = ["PLACEHOLDERS", "ProxyConfig", "needs_proxy", "new_session_token"]
 
 
 def new_session_token() -> str:
@@ -73,20 +75,6 @@ class ProxyConfig:
 def secret_header_account(profile: str, header: str) -> str:
     """The keyring user under which a secret header of ``profile`` is kept (``work/X-Sig``)."""
     return f"{profile}/{header}"
-
-
-def needs_proxy(profile: Profile) -> str | None:
-    """Why this profile cannot work without the proxy (for ``proxy = "auto"``), or None."""
-    if profile.model_map:
-        return "model_map renames models"
-    if profile.secret_headers:
-        return "secret_headers are added by the proxy"
-    computed = [
-        name for name, value in profile.headers.items() if any(p in value for p in PLACEHOLDERS)
-    ]
-    if computed:
-        return f"header {computed[0]} is computed per request"
-    return None
 
 
 def validate_upstream(url: str) -> None:

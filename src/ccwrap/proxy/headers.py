@@ -34,7 +34,7 @@ CREDENTIALS = frozenset({b"authorization", b"x-api-key"})
 REQUEST_DROPPED = HOP_BY_HOP | CREDENTIALS | {b"host", b"content-length"}
 
 # Values computed per request: a profile header whose value holds one of these placeholders
-# (the same as config.PLACEHOLDERS, which is light to import for `ccwrap run`).
+# (the same as ccwrap.launch.plan.PLACEHOLDERS, which `ccwrap run` reads).
 COMPUTED: Mapping[str, Callable[[], str]] = {
     "{request_id}": lambda: str(uuid.uuid4()),
 }

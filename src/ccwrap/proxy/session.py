@@ -17,13 +17,7 @@ from typing import TextIO
 
 from ccwrap.context import Context, ensure_private_dir
 from ccwrap.keys.sources import KeySource, SecretStore
-from ccwrap.launch.process import (
-    LaunchPlan,
-    prepare_launch,
-    supervise,
-    sweep_run_dir,
-    write_settings_file,
-)
+from ccwrap.launch.process import LaunchPlan, launch, prepare_launch
 from ccwrap.profiles.store import Profile
 from ccwrap.proxy.config import ProxyConfig, new_session_token
 from ccwrap.proxy.server import bind, start_background
@@ -89,7 +83,11 @@ def no_proxy(env: Mapping[str, str]) -> dict[str, str]:
 def run_behind_proxy(
     ctx: Context, secrets: SecretStore, profile: Profile, args: Sequence[str], *, port: int = 0
 ) -> int:
-    """Start the proxy, run claude behind it, stop the proxy; claude's exit code."""
+    """Start the proxy, run claude behind it, stop the proxy; claude's exit code.
+
+    The launch itself (the 0600 settings file, supervising claude, cleaning up on every exit
+    path) is ``ccwrap.launch.process.launch``, as for a run without the proxy.
+    """
     config = ProxyConfig.from_profile(
         profile, secrets, token=new_session_token(), environ=ctx.environ
     )
@@ -99,15 +97,12 @@ def run_behind_proxy(
         plan = plan_behind_proxy(
             ctx, profile, args, base_url=base_url, token=config.token, key=config.key
         )
-        sweep_run_dir(ctx.paths.run_dir)
-        settings_file = write_settings_file(ctx.paths.run_dir, plan.settings)
+        log = open_log(ctx.paths.state_dir)
     except BaseException:
         sock.close()
         raise
-    log = open_log(ctx.paths.state_dir)
     proxy = start_background(config, sock=sock, wait=False, log_stream=log)
-    cleanup = [proxy.close, lambda: settings_file.unlink(missing_ok=True), log.close]
-    return supervise(plan.argv(settings_file), plan.env, cleanup=cleanup)
+    return launch(plan, ctx.paths.run_dir, cleanup=[proxy.close, log.close])
 
 
 def open_log(state_dir: Path) -> TextIO:

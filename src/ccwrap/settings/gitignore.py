@@ -11,7 +11,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from ccwrap.fsutil import atomic_write, read_bytes
+from ccwrap.errors import SettingsError
+from ccwrap.fsutil import atomic_write, read_bytes, resolves_inside
 
 GIT_TIMEOUT = 10.0
 
@@ -54,8 +55,17 @@ def git_status(path: Path) -> GitStatus:
 def add_to_gitignore(root: Path, path: Path) -> Path:
     """Append ``path`` (relative to ``root``) to ``root/.gitignore``; returns the .gitignore."""
     gitignore = root / ".gitignore"
+    if not resolves_inside(gitignore, root):  # a checkout's symlink to ~/.bashrc, say
+        raise SettingsError(
+            f"{gitignore} is a symlink to {os.path.realpath(gitignore)}, outside the repository; "
+            "ccwrap does not write through it",
+            hint=f"add {path.name} to .gitignore by hand, or remove the symlink",
+        )
     entry = Path(os.path.relpath(path.absolute(), root)).as_posix()
-    existing = read_bytes(gitignore) or b""
+    try:
+        existing = read_bytes(gitignore) or b""
+    except OSError as exc:
+        raise SettingsError(f"cannot read {gitignore}: {exc.strerror or exc}") from exc
     separator = b"" if not existing or existing.endswith(b"\n") else b"\n"
     data = existing + separator + f"{entry}\n".encode()
     atomic_write(gitignore, data, mode=0o644, keep_mode=True)

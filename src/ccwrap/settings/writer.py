@@ -32,11 +32,12 @@ from ccwrap.fsutil import (
     atomic_write,
     read_bytes,
     remove_if_unchanged,
+    resolves_inside,
     sweep_temp_files,
 )
 
 # The same apiKeyHelper command ``ccwrap run`` hands to claude (one rule for both).
-from ccwrap.launch.process import ccwrap_command, key_helper_command
+from ccwrap.keys.helper_command import ccwrap_command, key_helper_command
 from ccwrap.profiles.store import Profile
 from ccwrap.settings import ownership as settings_edit
 from ccwrap.settings.ownership import HELPER, Conflict, Ownership, Slot
@@ -280,10 +281,24 @@ class SettingsWriter:
         self._on_planned = on_planned  # tests: another writer strikes between read and write
 
     # -- reading ----------------------------------------------------------------------------
+    def read(self) -> bytes | None:
+        """The file's bytes now (None: missing). A project or local file must resolve inside the
+        project folder: a checkout's symlink never sends ccwrap's write elsewhere."""
+        if self.scope in ("project", "local") and not resolves_inside(self.path, self.ctx.cwd):
+            raise SettingsError(
+                f"{self.path} is a symlink to {os.path.realpath(self.path)}, outside the project "
+                f"folder {self.ctx.cwd}; ccwrap writes project and local settings only inside it",
+                hint="remove the symlink (or the symlinked .claude folder), then run it again",
+            )
+        try:
+            return read_bytes(self.path)
+        except OSError as exc:
+            raise SettingsError(f"cannot read {self.path}: {exc.strerror or exc}") from exc
+
     def state(self, current: bytes | None = None) -> FileState:
         """ccwrap's record of the file, rolled back if its last write never reached the disk."""
         state = self.states.load(self.path)
-        digest = sha256(current if current is not None else read_bytes(self.path))
+        digest = sha256(current if current is not None else self.read())
         if state.history and digest != state.written_sha256:
             last = state.history[-1]
             if digest == last.get("sha256"):  # killed after recording, before the rename
@@ -299,11 +314,11 @@ class SettingsWriter:
         return last
 
     def _plan(self, planner: Planner) -> tuple[Change, FileState]:
+        before = self.read()  # first: refuses a path that leaves the project folder
         # Leftovers of a writer killed mid-write, here and in ccwrap's own folders.
         sweep_temp_files(Path(os.path.realpath(self.path)).parent)
         sweep_temp_files(self.states.folder)
         sweep_temp_files(self.states.backups / _slug(self.path))
-        before = read_bytes(self.path)
         text = _decode(self.path, before)
         state = self.state(before)
         try:
@@ -406,7 +421,7 @@ class SettingsWriter:
                 remove_if_unchanged(self.path, before)
             return
         if not os.path.lexists(self.path):
-            ensure_private_dir(self.path.parent)
+            ensure_private_dir(self.path.parent, check=False)  # Claude Code's folder, not ccwrap's
         try:
             atomic_write(self.path, after, mode=0o600, keep_mode=True, expected=before)
         except FileChanged:
@@ -416,7 +431,7 @@ class SettingsWriter:
 
     # -- restore ----------------------------------------------------------------------------
     def preview_restore(self) -> RestorePlan:
-        current = read_bytes(self.path)
+        current = self.read()
         state = self.state(current)
         if not state.history:
             raise SettingsError(

@@ -13,7 +13,17 @@ if TYPE_CHECKING:
 
 
 def register(app: typer.Typer) -> None:
-    from ccwrap.cli.commands import bind, doctor, key, profile, proxy, settings, setup, shell
+    from ccwrap.cli.commands import (
+        bind,
+        doctor,
+        key,
+        profile,
+        proxy,
+        settings,
+        setup,
+        shell,
+        verify,
+    )
     from ccwrap.cli.commands import run as run_cli
 
     setup.register(app)
@@ -24,4 +34,5 @@ def register(app: typer.Typer) -> None:
     proxy.register(app)
     settings.register(app)
     doctor.register(app)
+    verify.register(app)
     shell.register(app)

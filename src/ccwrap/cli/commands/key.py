@@ -1,12 +1,15 @@
 """``ccwrap key NAME``: the profile's key on stdout, for Claude Code's apiKeyHelper.
 
 Typer is imported only in :func:`register`: ``ccwrap key NAME`` runs at every apiKeyHelper
-refresh and reaches :func:`print_key` through ``cli.hot`` without it.
+refresh: ``cli.fast_route`` calls :func:`parse_fast` without Typer, the Typer command builds the
+same :class:`KeyRequest`, and :func:`execute` runs it.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ccwrap.context import Context
@@ -14,6 +17,24 @@ from ccwrap.errors import UsageError
 
 if TYPE_CHECKING:
     import typer
+
+
+@dataclass(frozen=True)
+class KeyRequest:
+    name: str
+    reveal: bool = False
+
+
+# What the fast route parses; anything else (help, a typo, completion) is Typer's.
+FAST_OPTIONS = ("--reveal",)
+
+
+def parse_fast(args: Sequence[str]) -> KeyRequest | None:
+    """``NAME`` and an optional ``--reveal``, in any order; else None (Typer answers)."""
+    rest = [a for a in args if a not in FAST_OPTIONS]
+    if len(rest) != 1 or rest[0].startswith("-"):
+        return None
+    return KeyRequest(rest[0], reveal="--reveal" in args)
 
 
 def register(app: typer.Typer) -> None:
@@ -28,13 +49,14 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Print a profile's key on stdout, and nothing else (for apiKeyHelper)."""
-        print_key(name, reveal)
+        raise typer.Exit(execute(KeyRequest(name, reveal)))
 
     app.command("key")(key)
 
 
-def print_key(name: str, reveal: bool) -> None:
+def execute(request: KeyRequest) -> int:
     """Print a profile's key on stdout and nothing else (for apiKeyHelper)."""
+    name, reveal = request.name, request.reveal
     if sys.stdout.isatty() and not reveal:
         raise UsageError(
             "refusing to print a key to a terminal",
@@ -48,3 +70,4 @@ def print_key(name: str, reveal: bool) -> None:
     secret = SecretStore(ctx).read(profile.name, profile.key)
     sys.stdout.write(secret)
     sys.stdout.flush()
+    return 0

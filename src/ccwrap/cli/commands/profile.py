@@ -19,7 +19,6 @@ NAME = typer.Argument(..., help="Profile name.", autocompletion=complete_profile
 UNSET_ENV = typer.Option(
     None, "--unset-env", help="Remove an extra environment variable (repeatable)."
 )
-DESCRIPTION = typer.Option(None, "--description", help="A note for yourself.")
 FILE = typer.Argument(..., help="A file written by ccwrap profile export.")
 FORCE = typer.Option(False, "--force", help="Replace profiles of the same name.")
 
@@ -28,7 +27,7 @@ def register(app: typer.Typer) -> None:
     group = typer.Typer(help="Manage profiles (one per gateway setup).", no_args_is_help=True)
     group.command("list")(list_)
     group.command("show")(show)
-    group.command("edit")(edit)
+    group.command("edit")(opt.with_field_options(edit))
     group.command("remove")(remove)
     group.command("default")(default)
     group.command("export")(export)
@@ -71,13 +70,7 @@ def render_view(view: ProfileView) -> str:
     lines = [f"{profile.name}{'  (default)' if view.is_default else ''}"]
     if profile.description:
         lines.append(f"  {profile.description}")
-    for label, value in profile.to_dict().items():
-        if label in ("key", "headers", "env", "secret_headers", "model_map", "description"):
-            continue
-        lines.append(f"  {label}: {_scalar(value)}")
-    for label in ("headers", "env", "secret_headers", "model_map"):
-        for key, value in getattr(profile, label).items():
-            lines.append(f"  {label}.{key}: {value}")
+    lines += [f"  {label}: {value}" for label, value in view.rows()]
     key = view.key
     if key is None:
         lines.append("  key: none (auth = none)")
@@ -91,53 +84,16 @@ def render_view(view: ProfileView) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _scalar(value: object) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
-def edit(  # noqa: PLR0917 - one parameter per option
+def edit(
     name: str = NAME,
-    url: str | None = opt.URL,
-    auth: str | None = opt.AUTH,
-    key_source: str | None = opt.KEY_SOURCE,
-    model: str | None = opt.MODEL,
-    opus_model: str | None = opt.OPUS,
-    sonnet_model: str | None = opt.SONNET,
-    haiku_model: str | None = opt.HAIKU,
-    subagent_model: str | None = opt.SUBAGENT,
-    cache_1h: bool | None = opt.CACHE_1H,
-    attribution: bool | None = opt.ATTRIBUTION,
-    discovery: bool | None = opt.DISCOVERY,
-    disable_betas: bool | None = opt.BETAS,
-    header: list[str] | None = opt.HEADER,
-    env: list[str] | None = opt.ENV,
     unset_env: list[str] | None = UNSET_ENV,
-    proxy: str | None = opt.PROXY,
-    description: str | None = DESCRIPTION,
+    *,
+    fields: opt.FieldValues,
 ) -> None:
     """Change a profile's fields (the key: ccwrap setup NAME)."""
     from ccwrap.profiles import ops as profile_ops
 
-    changes = opt.changes_from_flags(
-        url=url,
-        auth=auth,
-        key_source=key_source,
-        model=model,
-        opus_model=opus_model,
-        sonnet_model=sonnet_model,
-        haiku_model=haiku_model,
-        subagent_model=subagent_model,
-        cache_1h=cache_1h,
-        attribution=attribution,
-        discovery=discovery,
-        disable_betas=disable_betas,
-        header=header,
-        env=env,
-        proxy=proxy,
-        description=description,
-    )
+    changes = profile_ops.changes_from_options(fields)
     changes.unset_env = list(unset_env or [])
     applied = profile_ops.edit_profile(Services.from_os().store, name, changes)
     for line in applied.fixes:

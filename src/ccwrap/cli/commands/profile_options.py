@@ -1,100 +1,71 @@
-"""Options for a profile's fields, shared by ``setup`` and ``profile edit`` (same names in both)."""
+"""The options for a profile's fields, generated from the field table (``profiles/fields.py``)
+for ``setup`` and ``profile edit``, so both have every field's flag, with the same name and help.
+
+A command declares its own parameters plus ``fields: FieldValues``; :func:`with_field_options`
+gives Typer a signature with one option per field (after the command's arguments, before its own
+options) and hands the command the values as ``fields`` (field name → value; None: not given).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import inspect
+import typing
+from collections.abc import Callable
+from typing import Any
 
 import typer
 
-if TYPE_CHECKING:
-    from ccwrap.profiles.ops import ProfileChanges
+from ccwrap.profiles.fields import FieldKind, ProfileField, flag_fields
 
-URL = typer.Option(None, "--url", help="Gateway base URL (without /v1).")
-AUTH = typer.Option(None, "--auth", help="How the key is sent: bearer, x-api-key or none.")
-KEY_SOURCE = typer.Option(
-    None,
-    "--key-source",
-    help="Where the key lives: keyring (default), env:VAR, cmd:COMMAND or file:PATH.",
-)
-MODEL = typer.Option(None, "--model", help="ANTHROPIC_MODEL ('' clears it).")
-OPUS = typer.Option(None, "--opus-model", help="ANTHROPIC_DEFAULT_OPUS_MODEL.")
-SONNET = typer.Option(None, "--sonnet-model", help="ANTHROPIC_DEFAULT_SONNET_MODEL.")
-HAIKU = typer.Option(
-    None, "--haiku-model", help="ANTHROPIC_DEFAULT_HAIKU_MODEL (small/fast and background work)."
-)
-SUBAGENT = typer.Option(None, "--subagent-model", help="CLAUDE_CODE_SUBAGENT_MODEL.")
-CACHE_1H = typer.Option(
-    None,
-    "--cache-1h/--no-cache-1h",
-    help="1-hour prompt caching (writes cost 2x base input, reads are cheaper).",
-)
-ATTRIBUTION = typer.Option(
-    None,
-    "--attribution/--no-attribution",
-    help="Claude Code's attribution block; off improves a gateway's cache hit rate.",
-)
-DISCOVERY = typer.Option(
-    None,
-    "--discovery/--no-discovery",
-    help="Gateway model discovery (Claude Code >= 2.1.129; only claude*/anthropic* ids).",
-)
-BETAS = typer.Option(
-    None,
-    "--disable-betas/--enable-betas",
-    help="CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS=1, for gateways that reject beta fields.",
-)
-HEADER = typer.Option(
-    None, "--header", help="Custom header 'Name: value' (repeatable; 'Name:' removes it)."
-)
-ENV = typer.Option(None, "--env", help="Extra environment NAME=VALUE for claude (repeatable).")
-PROXY = typer.Option(None, "--proxy", help="Use the loopback proxy: auto, always or never.")
+FieldValues = dict[str, Any]
+FIELDS_PARAMETER = "fields"
+_TYPES: dict[FieldKind, Any] = {
+    "bool": bool | None,
+    "headers": list[str] | None,
+    "env": list[str] | None,
+}
 
 
-def changes_from_flags(
-    *,
-    url: str | None,
-    auth: str | None,
-    key_source: str | None,
-    model: str | None,
-    opus_model: str | None,
-    sonnet_model: str | None,
-    haiku_model: str | None,
-    subagent_model: str | None,
-    cache_1h: bool | None,
-    attribution: bool | None,
-    discovery: bool | None,
-    disable_betas: bool | None,
-    header: list[str] | None,
-    env: list[str] | None,
-    proxy: str | None,
-    **extra: Any,
-) -> ProfileChanges:
-    from ccwrap.claude.env import parse_header
-    from ccwrap.profiles.ops import ProfileChanges, parse_assignment
+def field_option(spec: ProfileField) -> Any:
+    return typer.Option(None, *([spec.flag] if spec.flag else []), help=spec.help)
 
-    headers: dict[str, str] = {}
-    for line in header or []:
-        name, sep, value = line.partition(":")
-        if sep and not value.strip():
-            headers[name.strip()] = ""  # 'Name:' removes the header
-        else:
-            parsed_name, parsed_value = parse_header(line)
-            headers[parsed_name] = parsed_value
-    return ProfileChanges(
-        base_url=url,
-        auth=auth,
-        key=key_source,
-        model=model,
-        opus_model=opus_model,
-        sonnet_model=sonnet_model,
-        haiku_model=haiku_model,
-        subagent_model=subagent_model,
-        cache_1h=cache_1h,
-        attribution_header=attribution,
-        gateway_discovery=discovery,
-        disable_experimental_betas=disable_betas,
-        headers=headers,
-        env=dict(parse_assignment(item) for item in env or []),
-        proxy=proxy,
-        **extra,
-    )
+
+def field_parameters() -> list[inspect.Parameter]:
+    return [
+        inspect.Parameter(
+            spec.name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=field_option(spec),
+            annotation=_TYPES.get(spec.kind, str | None),
+        )
+        for spec in flag_fields()
+    ]
+
+
+def with_field_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``command`` with one Typer option per field of the table, collected into ``fields``."""
+    hints = typing.get_type_hints(command)
+    own = [
+        p.replace(kind=inspect.Parameter.KEYWORD_ONLY, annotation=hints[p.name])
+        for p in inspect.signature(command).parameters.values()
+        if p.name != FIELDS_PARAMETER
+    ]
+    arguments = [p for p in own if isinstance(p.default, typer.models.ArgumentInfo)]
+    options = [p for p in own if p not in arguments]
+    parameters = [*arguments, *field_parameters(), *options]
+    names = {spec.name for spec in flag_fields()}
+    clash = names & {p.name for p in own}
+    if clash:
+        raise TypeError(f"{command.__name__} declares field option(s) itself: {sorted(clash)}")
+
+    def run(**kwargs: Any) -> None:
+        fields = {name: kwargs.pop(name) for name in names}
+        command(**kwargs, **{FIELDS_PARAMETER: fields})
+
+    run.__name__ = command.__name__
+    run.__qualname__ = command.__qualname__
+    run.__doc__ = command.__doc__
+    run.__module__ = command.__module__
+    run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in parameters}
+    return run

@@ -1,8 +1,16 @@
-"""``ccwrap run``: launch claude on a profile (see ccwrap.launch.process for how the profile wins).
+"""``ccwrap run [PROFILE] [CLAUDE ARGS…]``: launch claude on a profile.
 
-Typer is imported only in :func:`register`: the plain forms of ``ccwrap run`` reach
-:func:`run_command` through ``cli.hot`` without it (it runs before every Claude Code session).
-Both routes run the same code.
+Every argument ``run`` does not own goes to claude unchanged, as ``uv run`` and ``pipx run`` pass
+theirs: ``ccwrap run -p "explain this repo"`` is claude's print mode, ``ccwrap run work --model
+opus`` runs claude with ``--model opus`` on the profile ``work``. ``run`` owns only the options in
+:data:`OWN_FLAGS` and :data:`OWN_VALUE_OPTIONS`, ``-h``/``--help``, one leading PROFILE and a
+``--`` (after which everything is claude's, even ccwrap's option names). The first argument it does
+not own ends ccwrap's part: everything from there on is claude's, in order.
+
+The one parser is :func:`parse_fast`: the fast route (``cli.fast_route``) calls it without
+importing Typer; the Typer command (:func:`register`, there for
+``--help`` and completion) hands the raw arguments to the same parser. Both build a
+:class:`RunRequest` and :func:`execute` runs it.
 """
 
 from __future__ import annotations
@@ -11,10 +19,11 @@ import json
 import shlex
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from ccwrap.context import Context
-from ccwrap.errors import UsageError
+from ccwrap.errors import ProfileNotFound, UsageError
 
 if TYPE_CHECKING:
     import typer
@@ -23,21 +32,131 @@ if TYPE_CHECKING:
     from ccwrap.launch.process import LaunchPlan
     from ccwrap.profiles.store import Choice
 
+# ccwrap's own options inside ``run`` (everything else is claude's).
+OWN_FLAGS: dict[str, tuple[str, bool]] = {
+    "--proxy": ("proxy", True),
+    "--no-proxy": ("proxy", False),
+    "--dry-run": ("dry_run", True),
+    "--json": ("json", True),
+    "--force": ("force", True),
+}
+OWN_VALUE_OPTIONS = ("--profile",)
+HELP_OPTIONS = ("-h", "--help")
+CLAUDE_ARGS_HINT = (
+    "ccwrap run [OPTIONS] [PROFILE] [CLAUDE ARGS...]: ccwrap's options come first, and every "
+    "argument ccwrap does not own goes to claude unchanged (after -- always)"
+)
+REQUEST_KEY = "ccwrap_run_request"
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What ``ccwrap run`` was asked to do; both routes build it, :func:`execute` runs it."""
+
+    profile: str | None = None
+    proxy: bool | None = None
+    dry_run: bool = False
+    json: bool = False
+    claude_args: tuple[str, ...] = ()
+    profile_is_positional: bool = False  # for the hint when no profile has that name
+    force: bool = False  # --profile even inside a folder bound to another profile
+
+
+def parse_fast(args: Sequence[str]) -> RunRequest | None:
+    """Split ``run``'s arguments into ccwrap's and claude's; None when Typer must answer (help).
+
+    The one parser of ``run``: the fast route and the Typer command both call it.
+    """
+    fields: dict[str, Any] = {}
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            return _request(fields, args[index + 1 :])
+        if arg in HELP_OPTIONS:
+            return None
+        if arg in OWN_FLAGS:
+            name, value = OWN_FLAGS[arg]
+            fields[name] = value
+        elif arg == "--profile" or arg.startswith("--profile="):
+            if arg == "--profile":
+                if index + 1 >= len(args):
+                    raise UsageError("--profile needs a value", hint="ccwrap run --profile NAME")
+                index += 1
+            _set_profile(fields, args[index] if arg == "--profile" else arg.split("=", 1)[1])
+        elif not arg.startswith("-") and "profile" not in fields:
+            _set_profile(fields, arg, positional=True)
+        else:
+            _refuse_near_miss(arg)
+            return _request(fields, args[index:])
+        index += 1
+    return _request(fields, ())
+
+
+def _set_profile(fields: dict[str, Any], name: str, *, positional: bool = False) -> None:
+    if not name:
+        raise UsageError("--profile needs a value", hint="ccwrap run --profile NAME")
+    if "profile" in fields:
+        raise UsageError("the profile is given twice", hint=CLAUDE_ARGS_HINT)
+    fields["profile"] = name
+    fields["profile_is_positional"] = positional
+
+
+def _refuse_near_miss(arg: str) -> None:
+    """A long option one typo away from one of ccwrap's is a typo, not an argument for claude."""
+    name = arg.split("=", 1)[0]
+    if not name.startswith("--") or len(name) < 4:
+        return
+    import difflib  # lazily: only when claude gets options
+
+    own = [*OWN_FLAGS, *OWN_VALUE_OPTIONS, "--help"]
+    close = difflib.get_close_matches(name, own, n=1, cutoff=0.8)
+    if close:
+        raise UsageError(
+            f"no ccwrap option {name} (did you mean {close[0]}?)",
+            hint=f"{CLAUDE_ARGS_HINT}; to pass {name} to claude, put it after --",
+        )
+
+
+def _request(fields: dict[str, Any], claude_args: Sequence[str]) -> RunRequest:
+    return RunRequest(**fields, claude_args=tuple(claude_args))
+
 
 def register(app: typer.Typer) -> None:
+    """The Typer face of ``run``: its help and completion; arguments go to :func:`parse_fast`."""
     import typer
+    import typer.core
 
-    from ccwrap.cli.common import JsonOption, ProfileOption
+    from ccwrap.cli.common import JsonOption, complete_profile
 
-    claude_args_argument = typer.Argument(
+    class RunCommand(typer.core.TyperCommand):
+        def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+            if not ctx.resilient_parsing:  # completion parses leniently: leave it to Typer
+                request = parse_fast(args)
+                if request is not None:
+                    ctx.meta[REQUEST_KEY] = request
+                    args = []
+            return list(super().parse_args(ctx, args))
+
+        def collect_usage_pieces(self, ctx: Any) -> list[str]:
+            return ["[OPTIONS]", "[PROFILE]", "[CLAUDE_ARGS]..."]
+
+    args_argument = typer.Argument(
         None,
-        metavar="[-- CLAUDE_ARGS...]",
-        help="Arguments for claude, after -- (passed unchanged).",
+        metavar="[PROFILE] [CLAUDE_ARGS]",
+        help="A profile name, then claude's own arguments, passed unchanged.",
+        autocompletion=complete_profile,
     )
 
     def run(
+        ctx: typer.Context,
         *,
-        profile: str | None = ProfileOption,
+        profile: str | None = typer.Option(
+            None,
+            "--profile",
+            help="Profile to use (default: $CCWRAP_PROFILE, then the default).",
+            autocompletion=complete_profile,
+        ),
         proxy: bool | None = typer.Option(
             None,
             "--proxy/--no-proxy",
@@ -50,44 +169,58 @@ def register(app: typer.Typer) -> None:
         force: bool = typer.Option(
             False, "--force", help="Use --profile even inside a folder bound to another profile."
         ),
-        claude_args: list[str] | None = claude_args_argument,
+        args: list[str] | None = args_argument,
     ) -> None:
         """Launch Claude Code on a profile; claude's exit code is ccwrap's.
 
-        Without --profile: the folder's binding (ccwrap bind), then $CCWRAP_PROFILE, then the
-        default.
+        ccwrap's options come first; every argument ccwrap does not own goes to claude
+        unchanged, so `ccwrap run -p "explain this repo"` is claude's print mode and
+        `ccwrap run work --model opus` passes --model to claude. After --, every argument
+        is claude's. Without a profile: the folder's binding (ccwrap bind), then
+        $CCWRAP_PROFILE, then the default.
         """
-        raise typer.Exit(
-            run_command(profile, proxy, dry_run, json_output, claude_args or [], force=force)
+        request = ctx.meta.get(REQUEST_KEY) or RunRequest(
+            profile, proxy, dry_run, json_output, tuple(args or ()), force=force
         )
+        raise typer.Exit(execute(request))
 
-    app.command("run")(run)
+    # Typer resolves the annotations in this module's globals, where typer is not imported (the
+    # fast route imports this module without it): give it the class itself.
+    run.__annotations__["ctx"] = typer.Context
+    app.command(
+        "run",
+        cls=RunCommand,
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )(run)
 
 
-def run_command(
-    profile: str | None,
-    proxy: bool | None,
-    dry_run: bool,
-    json_output: bool,
-    claude_args: Sequence[str],
-    *,
-    force: bool = False,
-) -> int:
-    """Parse → one core call → render; returns the exit status (exec does not return)."""
+def execute(request: RunRequest) -> int:
+    """One core call → render; returns the exit status (exec does not return)."""
     from ccwrap.cli.commands.bind import choose_profile
     from ccwrap.launch.process import launch, prepare_launch, wants_proxy
     from ccwrap.profiles.store import ProfileStore
 
-    if json_output and not dry_run:
+    if request.json and not request.dry_run:
         raise UsageError("--json goes with --dry-run", hint="ccwrap run --dry-run --json")
     ctx = Context.from_os()
-    choice = choose_profile(ctx, ProfileStore(ctx.paths.config_file), profile, force=force)
-    chosen = choice.profile
-    if wants_proxy(chosen, proxy):
-        return _run_behind_proxy(ctx, choice, claude_args, dry_run, json_output)
-    plan = prepare_launch(ctx, chosen, claude_args)
-    if dry_run:
-        _print_plan(plan, json_output, choice)
+    try:
+        store = ProfileStore(ctx.paths.config_file)
+        choice = choose_profile(ctx, store, request.profile, force=request.force)
+    except ProfileNotFound as exc:
+        if request.profile_is_positional and request.profile is not None:
+            quoted = shlex.quote(request.profile)
+            raise ProfileNotFound(
+                exc.message,
+                hint=f"{exc.hint + '; ' if exc.hint else ''}to pass {quoted} to claude: "
+                f"ccwrap run -- {quoted}",
+            ) from exc
+        raise
+    args, chosen = request.claude_args, choice.profile
+    if wants_proxy(chosen, request.proxy):
+        return _run_behind_proxy(ctx, choice, args, request.dry_run, request.json)
+    plan = prepare_launch(ctx, chosen, args)
+    if request.dry_run:
+        _print_plan(plan, request.json, choice)
         return 0
     for message in plan.warnings:
         sys.stderr.write(f"ccwrap: warning: {message}\n")

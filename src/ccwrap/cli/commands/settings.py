@@ -13,7 +13,7 @@ from ccwrap.cli.common import JsonOption, Services, complete_profile, info, prin
 from ccwrap.errors import SettingsError
 
 if TYPE_CHECKING:
-    from ccwrap.claude.precedence import EffectiveView, Source
+    from ccwrap.claude.settings_files import EffectiveView, Origin
     from ccwrap.settings.ownership import Conflict
     from ccwrap.settings.writer import Change, SettingsWriter
 
@@ -34,6 +34,12 @@ ScopeOption = typer.Option(
 DryRunOption = typer.Option(False, "--dry-run", help="Show the change as a diff; write nothing.")
 ForceOption = typer.Option(
     False, "--force", help="Also change values ccwrap did not write, or that you changed since."
+)
+AskNothingOption = typer.Option(
+    False,
+    "--yes",
+    "-y",
+    help="Ask nothing, as without a terminal: values you changed stay unless --force.",
 )
 NameArgument = typer.Argument(..., help="Profile name.", autocompletion=complete_profile)
 
@@ -76,7 +82,7 @@ def print_diff(diff: str) -> None:
 
 
 def _list_conflicts(conflicts: list[Conflict]) -> None:
-    from ccwrap.claude.precedence import shown
+    from ccwrap.claude.settings_files import shown
 
     for conflict in conflicts:
         variable = conflict.slot[-1]
@@ -214,7 +220,10 @@ def _report_written(change: Change, what: str) -> None:
 
 # -- clear / restore ---------------------------------------------------------------------------
 def clear(
-    scope: ScopeChoice = ScopeOption, dry_run: bool = DryRunOption, force: bool = ForceOption
+    scope: ScopeChoice = ScopeOption,
+    dry_run: bool = DryRunOption,
+    force: bool = ForceOption,
+    yes: bool = AskNothingOption,
 ) -> None:
     """Remove exactly the keys ccwrap wrote that still hold ccwrap's values."""
     writer = _writer(scope)
@@ -226,7 +235,11 @@ def clear(
     if preview.conflicts and not force:
         info(f"{preview.path}: you changed these after ccwrap wrote them:")
         _list_conflicts(preview.conflicts)
-        if _interactive() and typer.confirm("Remove them too?", default=False, err=True):
+        if (
+            not yes
+            and _interactive()
+            and typer.confirm("Remove them too?", default=False, err=True)
+        ):
             take = [c.slot for c in preview.conflicts]
         else:
             info("  left as they are (add --force to remove them)")
@@ -237,14 +250,16 @@ def clear(
     _report_written(change, "ccwrap's keys removed")
 
 
-def restore(scope: ScopeChoice = ScopeOption, force: bool = ForceOption) -> None:
+def restore(
+    scope: ScopeChoice = ScopeOption, force: bool = ForceOption, yes: bool = AskNothingOption
+) -> None:
     """Put back the file as it was before ccwrap's last change."""
     writer = _writer(scope)
     plan = writer.preview_restore()
     if plan.modified and not force:
         info(f"{plan.path} changed after ccwrap wrote it; restoring would undo this:")
         print_diff(plan.diff())
-        if _interactive() and typer.confirm("Restore anyway?", default=False, err=True):
+        if not yes and _interactive() and typer.confirm("Restore anyway?", default=False, err=True):
             force = True
     plan = writer.restore(force=force)
     source = plan.backup or "(the file did not exist)"
@@ -262,7 +277,7 @@ def show(
     as_json: bool = JsonOption,
 ) -> None:
     """What Claude Code would use here: each variable's winning source and the shadowed ones."""
-    from ccwrap.claude.precedence import effective_view
+    from ccwrap.claude.settings_files import effective_view
 
     view = effective_view(Services.from_os().ctx, settings)
     if as_json:
@@ -282,7 +297,7 @@ def _render_view(view: EffectiveView) -> None:
         out("  (none)\n")
     for setting in view.variables:
         value = setting.winner.value or '""  (empty: cancels any value below)'
-        out(f"  {setting.name}={value}\n      from {_where(setting.winner)}\n")
+        out(f"  {setting.variable}={value}\n      from {_where(setting.winner)}\n")
         for other in setting.shadowed:
             out(f"      shadows {other.value!r} from {_where(other)}\n")
     out("\napiKeyHelper: ")
@@ -295,7 +310,7 @@ def _render_view(view: EffectiveView) -> None:
         out(f"      shadows {other.value!r} from {_where(other)}\n")
 
 
-def _where(source: Source) -> str:
-    if source.path is None:
+def _where(origin: Origin) -> str:
+    if origin.path is None:
         return "the shell environment"
-    return f"{source.source} settings {source.path}"
+    return f"{origin.layer} settings {origin.path}"

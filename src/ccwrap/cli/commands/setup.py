@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import typer
@@ -30,37 +30,30 @@ YES = typer.Option(False, "--yes", "-y", help="Ask nothing: flags, preset and de
 
 
 def register(app: typer.Typer) -> None:
-    app.command("setup")(setup)
+    app.command("setup")(opt.with_field_options(setup))
 
 
 def setup(  # noqa: PLR0917 - one parameter per option
     name: str | None = NAME,
-    url: str | None = opt.URL,
     preset: str | None = PRESET,
     key_stdin: bool = KEY_STDIN,
-    key_source: str | None = opt.KEY_SOURCE,
     insecure_storage: bool = INSECURE,
-    auth: str | None = opt.AUTH,
-    model: str | None = opt.MODEL,
-    opus_model: str | None = opt.OPUS,
-    sonnet_model: str | None = opt.SONNET,
-    haiku_model: str | None = opt.HAIKU,
-    subagent_model: str | None = opt.SUBAGENT,
-    cache_1h: bool | None = opt.CACHE_1H,
-    attribution: bool | None = opt.ATTRIBUTION,
-    discovery: bool | None = opt.DISCOVERY,
-    disable_betas: bool | None = opt.BETAS,
-    header: list[str] | None = opt.HEADER,
-    env: list[str] | None = opt.ENV,
-    proxy: str | None = opt.PROXY,
     default: bool = DEFAULT,
     no_check: bool = NO_CHECK,
     yes: bool = YES,
+    *,
+    fields: opt.FieldValues,
 ) -> None:
     """Create or edit a profile: gateway, key (hidden), options; checks the gateway live."""
     # Imported here, not at the top: `ccwrap key` and `--version` load this module too.
+    from ccwrap.profiles.ops import changes_from_options
     from ccwrap.profiles.wizard import SetupRequest, SetupWizard
 
+    changes = changes_from_options(fields)
+    # The URL and the key source are the wizard's own questions (asked, checked, normalised).
+    url, key_source = changes.get("base_url"), changes.get("key")
+    changes.set("base_url", None)
+    changes.set("key", None)
     request = SetupRequest(
         name=name,
         preset=preset,
@@ -68,23 +61,7 @@ def setup(  # noqa: PLR0917 - one parameter per option
         secret=read_key_stdin() if key_stdin else None,
         key_source=key_source,
         insecure_storage=insecure_storage,
-        changes=opt.changes_from_flags(
-            url=None,
-            auth=auth,
-            key_source=None,
-            model=model,
-            opus_model=opus_model,
-            sonnet_model=sonnet_model,
-            haiku_model=haiku_model,
-            subagent_model=subagent_model,
-            cache_1h=cache_1h,
-            attribution=attribution,
-            discovery=discovery,
-            disable_betas=disable_betas,
-            header=header,
-            env=env,
-            proxy=proxy,
-        ),
+        changes=changes,
         make_default=default,
         check=not no_check,
         # Without a terminal to ask on (piped stdin, --key-stdin), nothing can be asked.
@@ -154,7 +131,14 @@ class TerminalAsker:
         # password=True reads with getpass: nothing is echoed.
         return Prompt.ask(_escape(question), console=self.console, password=True) or ""
 
-    def choose(self, question: str, choices: Sequence[tuple[str, str]], default: str) -> str:
+    def choose(
+        self,
+        question: str,
+        choices: Sequence[tuple[str, str]],
+        default: str,
+        *,
+        other: Callable[[str], bool] | None = None,
+    ) -> str:
         from rich.prompt import Prompt
 
         ids = [choice_id for choice_id, _ in choices]
@@ -168,6 +152,8 @@ class TerminalAsker:
             if answer.isdigit() and 1 <= int(answer) <= len(ids):
                 return ids[int(answer) - 1]
             if answer in ids:
+                return answer
+            if other is not None and other(answer):
                 return answer
             self.console.print(f"[red]choose a number from 1 to {len(ids)}, or a name[/red]")
 

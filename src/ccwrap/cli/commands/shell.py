@@ -12,16 +12,16 @@ from ccwrap.cli.common import JsonOption, ProfileOption, Services, complete_prof
 
 if TYPE_CHECKING:
     from ccwrap.profiles.store import Profile
-    from ccwrap.shell.integration import Shell
+    from ccwrap.shell import Shell
 
-# ccwrap.shell.integration is imported inside each command: completing a profile name (every TAB)
+# ccwrap.shell is imported inside each command: completing a profile name (every TAB)
 # needs none of it.
 SHELL_NAMES = ("bash", "zsh", "fish", "powershell")
 
 
 def complete_alias(incomplete: str) -> list[str]:
     """Alias names from the known rc files; must stay fast and never fail."""
-    from ccwrap.shell import integration as core
+    from ccwrap import shell as core
 
     try:
         entries = core.list_aliases(Services.from_os().ctx)
@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _shell(services: Services, name: str | None) -> Shell:
-    from ccwrap.shell import integration as core
+    from ccwrap import shell as core
 
     return core.parse_shell(name) if name else core.detect_shell(services.ctx.environ)
 
@@ -80,7 +80,7 @@ def add(
     ),
 ) -> None:
     """Add (or update) an alias: a shell function running `ccwrap run --profile P -- ARGS`."""
-    from ccwrap.shell import integration as core
+    from ccwrap import shell as core
 
     services = Services.from_os()
     services.store.get(profile)  # an alias for a profile that does not exist is a typo
@@ -98,7 +98,7 @@ def add(
 
 def list_(json: bool = JsonOption) -> None:
     """List the aliases ccwrap added, in every shell's file."""
-    from ccwrap.shell import integration as core
+    from ccwrap import shell as core
 
     entries = core.list_aliases(Services.from_os().ctx)
     if json:
@@ -128,7 +128,7 @@ def remove(
     rc: Path | None = RcOption,
 ) -> None:
     """Remove an alias: exactly the block ccwrap added, nothing else."""
-    from ccwrap.shell import integration as core
+    from ccwrap import shell as core
 
     services = Services.from_os()
     changes = core.remove_alias(
@@ -157,9 +157,9 @@ def env(
     Invoke-Expression. The key is not printed: the line that sets it runs `ccwrap key` when
     evaluated.
     """
+    from ccwrap import shell as core
     from ccwrap.errors import UsageError
     from ccwrap.profiles.store import resolve
-    from ccwrap.shell import integration as core
 
     if name and profile and name != profile:
         raise UsageError(f"two profiles given: {name} and --profile {profile}")

@@ -1,0 +1,1 @@
+"""``ccwrap verify``: a small paid test suite that says what a gateway really does with requests."""
