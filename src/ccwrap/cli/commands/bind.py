@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ccwrap.context import Context
 from ccwrap.errors import BindingMismatch, UsageError
+from ccwrap.text import escape_control as escape
 
 if TYPE_CHECKING:
     import typer
@@ -93,9 +94,12 @@ def register(app: typer.Typer) -> None:
 
 def _folder(services_cwd: Path, folder: Path | None) -> Path:
     target = (services_cwd / folder.expanduser()) if folder is not None else services_cwd
-    if not target.is_dir():
-        raise UsageError(f"{target} is not a folder")
-    return target.resolve()
+    try:
+        if target.is_dir():
+            return target.resolve()
+    except (OSError, ValueError):
+        pass
+    raise UsageError(f"{escape(str(target))[:300]} is not a folder")
 
 
 def _bind(profile: str, folder: Path | None, no_file: bool) -> None:
@@ -183,8 +187,10 @@ def wrap_command(argv: list[str]) -> int:
     )
     from ccwrap.profiles.store import ProfileStore, choose
 
-    if not argv:
+    if not argv or not Path(argv[0]).is_absolute():
         raise UsageError("nothing to wrap", hint="ccwrap wrap -- /path/to/claude ARGS...")
+    if any("\0" in arg for arg in argv):
+        raise UsageError("an argument holds a NUL byte")
     ctx = Context.from_os()
     claude, args = Path(argv[0]), argv[1:]
     if _unchanged(args):
