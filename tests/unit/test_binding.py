@@ -81,11 +81,15 @@ def test_invalid_utf8_and_size_cap(tmp_path: Path) -> None:
     path.write_text('profile = "a"\n' + "#" * MAX_FILE_BYTES)
     with pytest.raises(BindingError, match="larger than"):
         read_binding_file(path)
+    path.unlink()
+    path.symlink_to("/dev/zero")
+    with pytest.raises(BindingError, match="not a regular file"):
+        read_binding_file(path)
 
 
 def test_only_regular_files(tmp_path: Path) -> None:
     (tmp_path / BINDING_FILE).mkdir()
-    with pytest.raises(BindingError, match="not a regular file"):
+    with pytest.raises(BindingError, match="a folder, not a file"):
         read_binding_file(tmp_path / BINDING_FILE)
     fifo = tmp_path / "sub"
     fifo.mkdir()

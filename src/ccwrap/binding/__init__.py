@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -76,25 +75,16 @@ def find_binding(cwd: Path, bindings: Mapping[str, str]) -> Binding | None:
 
 def read_binding_file(path: Path) -> str | None:
     """The profile a ``.ccwrap.toml`` names; None when there is no such file."""
+    from ccwrap.fsutil import read_small_file
+
     try:
-        info = path.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
+        raw = read_small_file(path, limit=MAX_FILE_BYTES)
     except OSError as exc:
-        raise BindingError(f"cannot read {path}: {exc.strerror}") from exc
-    if not stat.S_ISREG(info.st_mode):
-        raise BindingError(f"{path} is not a regular file", hint="remove it, or: ccwrap unbind")
-    if info.st_size > MAX_FILE_BYTES:
         raise BindingError(
-            f"{path} is larger than {MAX_FILE_BYTES} bytes",
-            hint='it may only hold: profile = "NAME"',
-        )
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise BindingError(f"cannot read {path}: {exc.strerror}") from exc
-    return parse_binding(raw, path)
+            f"cannot use {escape(str(path))}: {exc.strerror or exc}",
+            hint='it may only hold: profile = "NAME" (or: ccwrap unbind)',
+        ) from exc
+    return None if raw is None else parse_binding(raw, path)
 
 
 def parse_binding(raw: bytes, path: Path) -> str:
