@@ -16,6 +16,7 @@ def register(app: typer.Typer) -> None:
     from ccwrap.cli.commands import (
         bind,
         doctor,
+        importers,
         key,
         profile,
         proxy,
@@ -31,6 +32,7 @@ def register(app: typer.Typer) -> None:
     key.register(app)
     run_cli.register(app)
     bind.register(app)
+    importers.register(app)
     proxy.register(app)
     settings.register(app)
     doctor.register(app)
