@@ -16,6 +16,7 @@ def register(app: typer.Typer) -> None:
     from ccwrap.cli.commands import (
         bind,
         doctor,
+        ide,
         importers,
         key,
         profile,
@@ -35,6 +36,7 @@ def register(app: typer.Typer) -> None:
     importers.register(app)
     proxy.register(app)
     settings.register(app)
+    ide.register(app)
     doctor.register(app)
     verify.register(app)
     shell.register(app)
