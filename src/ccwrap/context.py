@@ -7,6 +7,7 @@ Everything is computed from an injected environment when asked for, never at imp
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 from collections.abc import Mapping
@@ -15,6 +16,12 @@ from functools import cached_property
 from pathlib import Path
 
 APP = "ccwrap"
+# An environment variable name every shell can export (checked with fullmatch).
+VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def is_variable_name(name: str) -> bool:
+    return bool(VARIABLE_NAME.fullmatch(name))
 
 
 @dataclass(frozen=True)

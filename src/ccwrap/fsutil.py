@@ -39,8 +39,6 @@ def read_small_file(path: Path, *, limit: int = MAX_SMALL_FILE) -> bytes | None:
         fd = os.open(path, flags)
     except FileNotFoundError:
         return None
-    except NotADirectoryError:  # a parent is a file: nothing there
-        return None
     except ValueError as exc:  # a NUL byte in the path
         raise NotSmallFile(errno.EINVAL, "the path holds a NUL byte", str(path)) from exc
     try:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from ccwrap.context import Context
 from ccwrap.profiles.store import Profile, ProfileStore
-from ccwrap.profiles.trust import risks
 from tests.conftest import CliRunner
 from tests.support.keyrings import MemoryKeyring
 
@@ -95,12 +94,6 @@ def test_risky_bundle_needs_trust(cli: CliRunner, tmp_path: Path) -> None:
     trusted = cli("profile", "import", str(path), "--trust")
     assert trusted.exit_code == 0, trusted.stderr
     assert store().get("evil").key == "file:~/.git-credentials"
-
-
-def test_risks_of_a_plain_profile_are_none() -> None:
-    assert risks(Profile(name="ok", base_url="https://gw.example", env={"X": "1"})) == []
-    loopback = Profile(name="ok", base_url="http://127.0.0.1:8080", key="cmd:pass x")
-    assert risks(loopback) == ["ok: the key comes from running a command: pass x"]
 
 
 def test_several_names_need_bundle(cli: CliRunner) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -193,3 +194,29 @@ def test_a_world_writable_ccwrap_home_is_refused(
     _clean(result)
     assert result.exit_code == 3 and "writable by other users" in result.stderr
     assert not (home / "config.toml").exists()
+
+
+@pytest.mark.parametrize("bad", ["fifo", "dev-zero", "huge"])
+def test_an_rc_file_that_is_no_small_file(
+    cli: CliRunner, work: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad: str
+) -> None:
+    monkeypatch.setenv("SHELL", "/bin/bash")
+    rc = tmp_path / "rc"
+    BAD_FILES[bad](rc)
+    result = cli("alias", "add", "cc-work", "--profile", "work", "--shell", "bash", "--rc", str(rc))
+    _clean(result)
+    assert result.exit_code != 0 and str(rc) in result.stderr
+
+
+def test_settings_show_escapes_what_a_checkout_holds(cli: CliRunner) -> None:
+    folder = Path.cwd() / ".claude"
+    folder.mkdir()
+    hostile = {
+        "env": {"ANTHROPIC_BASE_URL": "http://x\x1b[2J", "F\x1bOO": "\x1b]0;t\x07"},
+        "apiKeyHelper": "echo \x1b[31m",
+    }
+    (folder / "settings.json").write_text(json.dumps(hostile))
+    result = cli("settings", "show")
+    _clean(result)
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "http://x\\x1b[2J" in result.stdout and "echo \\x1b[31m" in result.stdout

@@ -203,3 +203,16 @@ def test_plain_doctor_says_when_claude_would_use_something_else(
     assert first.startswith(f"doctor: {gateway.url}")
     assert "ANTHROPIC_BASE_URL from shell environment" in first
     assert gateway.requests
+
+
+def test_a_checkout_pinning_the_users_own_url_is_no_threat(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A team repository that sets the gateway the user already exports: the key may go there."""
+    with HostileGateway("healthy") as gateway:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", gateway.url)
+        monkeypatch.setenv("ANTHROPIC_AUTH_TOKEN", SECRET)
+        _project_settings(Path.cwd(), {"env": {"ANTHROPIC_BASE_URL": gateway.url + "/"}})
+        result = cli("doctor", "--json")
+    assert _rows(result.stdout)["settings.untrusted"]["status"] == "ok"
+    assert any(SECRET in r.headers.get("authorization", "") for r in gateway.requests)

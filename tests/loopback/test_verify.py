@@ -266,3 +266,16 @@ def test_key_never_printed_whole(cli: CliRunner) -> None:
         save(relay)
         result = cli("verify", "work", "--yes", "--json", "--only", "errors.shape")
     assert KEY not in result.stdout
+
+
+def test_a_ledger_it_cannot_write_stops_it_before_spending(cli: CliRunner) -> None:
+    from ccwrap.ledger.database import open_ledger
+
+    conn = open_ledger(Context.from_os().paths)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    with Relay() as relay:
+        save(relay)
+        result = cli("verify", "work", "--yes")
+    assert result.exit_code != 0 and "newer ccwrap" in result.stderr
+    assert relay.requests == []

@@ -88,7 +88,7 @@ def test_powershell_completion_script_as_text() -> None:
 def test_fast_path_keeps_typers_errors_and_values(cli: CliRunner) -> None:
     missing = cli("key")
     assert missing.exit_code == 2
-    assert "Missing argument 'name'" in missing.stderr
+    assert "missing argument 'name'" in missing.stderr.lower()
     unknown = cli("env", "--shell", "bash", "--profile", "nope")
     assert unknown.exit_code == 3
     assert "no profile named 'nope'" in unknown.stderr

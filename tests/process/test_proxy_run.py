@@ -109,6 +109,50 @@ def test_standin_claude_behind_the_proxy_never_sees_the_real_key(
     assert KEY not in log.read_text() and env["ANTHROPIC_AUTH_TOKEN"] not in log.read_text()
 
 
+def test_the_variable_a_secret_header_comes_from_is_not_in_claudes_environment(
+    standin: Path, gateway: TestGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16 item 7: the proxy holds the value; claude gets neither it nor its source."""
+    gateway.key = KEY
+    save(gateway.url, secret_headers={"X-Sig": "env:GW_SIG"})
+    monkeypatch.setenv("GW_KEY", KEY)
+    monkeypatch.setenv("GW_SIG", "sig-secret-value-4242")
+    monkeypatch.setenv("COPY_OF_SIG", "sig-secret-value-4242")
+    done = subprocess.run(
+        [sys.executable, "-m", "ccwrap", "run", "--proxy", "--", "-p", "hi"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr
+    record = json.loads(standin.read_text())
+    assert "GW_SIG" not in record["env"] and "COPY_OF_SIG" not in record["env"]
+    assert "sig-secret-value-4242" not in json.dumps(record)
+    assert gateway.messages()[0].headers["x-sig"] == "sig-secret-value-4242"  # the proxy sent it
+
+
+def test_run_proxy_fails_with_the_proxys_error_before_claude_starts(
+    standin: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16 item 13: a proxy that cannot start (a key it cannot send) starts no claude."""
+    save("https://gw.example", proxy="always")
+    monkeypatch.setenv("GW_KEY", "sk-\u043a\u043b\u044e\u0447-0123456789")
+    done = subprocess.run(
+        [sys.executable, "-m", "ccwrap", "run"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert not standin.exists(), "claude was started"
+    assert done.returncode == 8  # ExitCode.PROXY
+    assert "the proxy could not start" in done.stderr and "Traceback" not in done.stderr
+    assert "cannot carry" in done.stderr and "hint: check them" in done.stderr
+    assert "\u043a" not in done.stderr  # the key is not echoed
+    assert list(Context.from_os().paths.run_dir.glob("settings-*")) == []
+
+
 def test_run_proxy_with_a_missing_key_starts_nothing(standin: Path) -> None:
     save("https://gw.example", proxy="always")
     done = subprocess.run(

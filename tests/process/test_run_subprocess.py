@@ -18,8 +18,8 @@ from ccwrap.profiles.store import Profile, ProfileStore
 from tests.support import standin_claude
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="exec and signals are POSIX")
-# Nothing of the proxy, the keyring or the full CLI: the hot route (cli.hot) keeps Typer, and with
-# it click and pydantic, off `ccwrap run`.
+# Nothing of the proxy, the keyring or the full CLI: the fast route (cli.fast_route) keeps Typer,
+# and with it click and pydantic, off `ccwrap run`.
 HEAVY = ("httpx", "starlette", "uvicorn", "keyring", "secretstorage", "rich", "tomlkit",
          "httpcore", "anyio", "typer", "click", "pydantic")  # fmt: skip
 
@@ -137,6 +137,20 @@ def test_a_secret_in_settings_goes_through_a_private_file_removed_after(standin:
     assert settings_file["content"]["env"]["MY_GATEWAY_TOKEN"] == "tok-secret-98765"
     assert Path(settings_file["path"]).parent == run_dir()
     assert not Path(settings_file["path"]).exists()
+    assert list(run_dir().iterdir()) == []
+
+
+def test_a_header_value_goes_through_the_private_file_not_argv(standin: Path) -> None:
+    """Issue 16 item 4: argv is readable by every local user; a header may be a credential."""
+    save(headers={"cf-aig-authorization": "Bearer cf-secret-token-42"})
+    result = ccwrap("run", "--", "-p", "x", env={**os.environ, "STANDIN_MODE": "exit:0"})
+    assert result.returncode == 0, result.stderr
+    record = json.loads(standin.read_text())
+    assert "cf-secret-token-42" not in " ".join(record["argv"])
+    settings_file = record["settings_file"]
+    assert settings_file["mode"] == 0o600
+    headers = settings_file["content"]["env"]["ANTHROPIC_CUSTOM_HEADERS"]
+    assert headers == "cf-aig-authorization: Bearer cf-secret-token-42"
     assert list(run_dir().iterdir()) == []
 
 

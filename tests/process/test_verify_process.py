@@ -6,6 +6,7 @@ import pytest
 
 from ccwrap.context import Context
 from tests.loopback.test_verify import save
+from tests.support.hostile import TABLE
 from tests.support.relay import Relay
 
 
@@ -78,3 +79,43 @@ def test_at_a_terminal_the_plan_is_asked_about(reply: str, sent: bool) -> None:
         child.close()
     assert (len(relay.requests) == 1) is sent
     assert child.exitstatus == (0 if sent else 1)
+
+
+MEASURE = (
+    "import json, resource, subprocess, sys\n"
+    "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024\n"
+    "print(json.dumps({'rc': done.returncode, 'out': done.stdout, 'err': done.stderr,"
+    " 'rss_mb': peak}))\n"
+)
+MAX_RSS_MB = 300  # as for doctor against the same table (tests/process/test_hostile_gateway.py)
+
+
+@pytest.mark.parametrize("mode", list(TABLE))
+def test_verify_against_the_shared_hostile_table(mode: str) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from ccwrap.profiles.store import Profile, ProfileStore
+    from tests.support.hostile import HostileGateway
+
+    with HostileGateway(mode) as gateway:
+        profile = Profile(name="work", base_url=gateway.url, key="env:VERIFY_KEY")
+        ProfileStore(Context.from_os().paths.config_file).save(profile)
+        command = [sys.executable, "-m", "ccwrap", "verify", "work", "--yes", "--timeout", "1"]
+        command += ["--repeat", "1", "--only", "model.served,billing.input,errors.shape"]
+        done = subprocess.run(
+            [sys.executable, "-c", MEASURE, *command],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+    result = json.loads(done.stdout)
+    out, err = str(result["out"]), str(result["err"])
+    assert result["rc"] in (0, 1), err  # a result, not a crash (70)
+    assert "Traceback" not in out + err and "internal error" not in err
+    assert "\x1b" not in out + err and "\x07" not in out and "\x9b" not in out
+    assert "model.served" in out and "errors.shape" in out
+    assert int(result["rss_mb"]) < MAX_RSS_MB

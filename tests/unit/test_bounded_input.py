@@ -19,7 +19,8 @@ def test_a_small_regular_file_is_read(tmp_path: Path) -> None:
     path.write_bytes(b"abc")
     assert read_small_file(path) == b"abc"
     assert read_small_file(tmp_path / "missing") is None
-    assert read_small_file(path / "below-a-file") is None
+    with pytest.raises(NotADirectoryError):  # a parent that is a file is an error, not "missing"
+        read_small_file(path / "below-a-file")
 
 
 def test_a_folder_a_fifo_a_device_a_loop_and_a_huge_file_are_refused(tmp_path: Path) -> None:

@@ -97,7 +97,7 @@ def test_settings_env_is_the_profiles_env(fields: dict[str, Any], expected: dict
     assert {k: env[k] for k in expected} == expected
     assert result.settings["apiKeyHelper"] == HELPER
     assert result.key_via == "apiKeyHelper"
-    assert result.inline
+    assert result.inline is ("headers" not in fields)  # any header goes through the 0600 file
 
 
 def test_the_key_is_never_read_nor_in_argv() -> None:
@@ -131,6 +131,20 @@ def test_a_literal_key_goes_to_a_file_not_argv() -> None:
     assert not result.inline
     assert "session-token-123456" not in " ".join(result.argv(Path("/run/s.json")))
     assert "session-token-123456" not in json.dumps(result.to_dict())
+
+
+def test_a_secret_in_an_ordinary_header_never_reaches_argv() -> None:
+    """Issue 16 item 4: the Cloudflare preset's cf-aig-authorization is a plain header."""
+    result = plan(profile(headers={"cf-aig-authorization": "Bearer cf-secret-token-42"}))
+    assert not result.inline
+    argv = " ".join(result.argv(Path("/run/s.json")))
+    assert "cf-secret-token-42" not in argv
+    assert "cf-secret-token-42" not in " ".join(result.shown_argv())
+    assert result.settings["env"]["ANTHROPIC_CUSTOM_HEADERS"].endswith("cf-secret-token-42")
+
+
+def test_the_no_key_placeholder_stays_inline() -> None:
+    assert plan(profile(auth="none"), key_helper=None).inline
 
 
 @pytest.mark.parametrize("name", ["MY_TOKEN", "SOME_SECRET", "OPENAI_API_KEY", "DB_PASSWORD"])

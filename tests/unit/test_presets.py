@@ -61,9 +61,8 @@ def test_unknown_preset_lists_the_known_ones() -> None:
     assert "aiohub" in (caught.value.hint or "")
 
 
-def test_readme_presets_table_is_current() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    assert presets.markdown_table() in readme, (
+def test_gateways_doc_presets_table_is_current() -> None:
+    assert presets.markdown_table() in GATEWAYS_MD.read_text(), (
         "regenerate: python -c 'from ccwrap.profiles.presets import markdown_table; "
         "print(markdown_table())'"
     )

@@ -582,3 +582,35 @@ def test_without_a_keyring_yes_fails_before_any_question_or_check(
     assert "--insecure-storage" in (raised.value.hint or "")
     assert checked == []
     assert store.names() == []
+
+
+class LockedKeyring(MemoryKeyring):
+    """A keyring that is there but refuses to store (locked, nobody to unlock it)."""
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        import keyring.errors
+
+        raise keyring.errors.KeyringLocked("locked")
+
+
+def test_a_keyring_that_refuses_the_key_at_the_end_keeps_every_answer(
+    store: ProfileStore, ctx: Context
+) -> None:
+    secrets = SecretStore(ctx, keyring_backend=LockedKeyring())
+    script = Script(
+        ("Gateway", "https://gw.example.com"),
+        ("Profile name", "w"),
+        *DEFAULT_OPTIONS[:1],
+        ("Model", "glm-4.6"),
+        *DEFAULT_OPTIONS[2:],
+        ("API key", KEY),
+        ("Where should the key live?", "file"),
+    )
+    result = wizard(store, secrets, script).run(SetupRequest(check=False))
+    assert not script.answers
+    profile = store.get("w")
+    assert profile.model == "glm-4.6"  # the answers survived
+    assert profile.key.startswith("file:")
+    assert result.key_written
+    assert secrets.read("w", profile.key) == KEY
+    assert any("locked" in note for note in script.notes)

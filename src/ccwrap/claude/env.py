@@ -10,6 +10,12 @@ import re
 from collections.abc import Mapping
 
 from ccwrap.errors import ConfigError
+
+# The one secret-name rule lives with the masking (keys/masking.py); re-exported for callers.
+from ccwrap.keys.masking import SECRET_VARIABLES as SECRET_VARIABLES  # noqa: PLC0414
+from ccwrap.keys.masking import is_secret_variable as is_secret_variable  # noqa: PLC0414
+from ccwrap.keys.masking import mask
+from ccwrap.keys.masking import mask_secrets as mask_secrets  # noqa: PLC0414
 from ccwrap.profiles.fields import FIELDS, ProfileField, variables_of
 from ccwrap.profiles.model import Profile
 
@@ -31,16 +37,34 @@ MANAGED_VARIABLES: tuple[str, ...] = (
     *FLAG_VARIABLES,
     *MODEL_VARIABLES.values(),
 )
-# Variables that carry a secret: masked wherever they are shown.
-SECRET_VARIABLES = frozenset({AUTH_TOKEN, API_KEY, "CLAUDE_CODE_OAUTH_TOKEN"})
+# Variables that change which program runs or what it loads: refused in a profile's env unless
+# forced, and shown before an import.
+_DANGEROUS_VARIABLES = frozenset(
+    {"LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "NODE_OPTIONS", "NODE_PATH", "PATH", "BASH_ENV",
+     "ENV", "ZDOTDIR", "SHELL", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "PERL5OPT",
+     "PERL5LIB", "RUBYOPT", "RUBYLIB", "GIT_SSH_COMMAND", "GIT_EXEC_PATH", "PROMPT_COMMAND",
+     "NODE_TLS_REJECT_UNAUTHORIZED", "CLAUDE_CONFIG_DIR"}
+)  # fmt: skip
+_DANGEROUS_PREFIXES = ("LD_", "DYLD_")
+# Variables that send claude's traffic through another host or trust other certificates: fine
+# to set yourself, worth a look in a file someone shared.
+_REDIRECTING_VARIABLES = frozenset(
+    {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE",
+     "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"}
+)  # fmt: skip
 
-# An environment variable name every shell can export (checked with fullmatch).
-VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
-def is_variable_name(name: str) -> bool:
-    return bool(VARIABLE_NAME.fullmatch(name))
+def is_dangerous_variable(name: str) -> bool:
+    """``LD_PRELOAD``, ``NODE_OPTIONS``, ``PATH``…: the variable changes what runs or loads."""
+    upper = name.upper()
+    return upper in _DANGEROUS_VARIABLES or upper.startswith(_DANGEROUS_PREFIXES)
+
+
+def is_redirecting_variable(name: str) -> bool:
+    """A proxy or certificate variable: the traffic may go elsewhere or be trusted differently."""
+    return name.upper() in _REDIRECTING_VARIABLES
 
 
 def credential_variable(profile: Profile) -> str | None:
@@ -101,7 +125,11 @@ def parse_header(line: str) -> tuple[str, str]:
     """``'X-Team: a'`` → ``('X-Team', 'a')``, validated (for ``--header``)."""
     name, sep, value = line.partition(":")
     if not sep:
-        raise ConfigError(f"invalid header {line!r}", hint="write it as 'Name: value'")
+        # Not the line itself: a header value pasted without its name may be a secret.
+        raise ConfigError(
+            f"invalid header {mask(line)}: no ':' between name and value",
+            hint="write it as 'Name: value'",
+        )
     name, value = name.strip(), value.strip()
     check_header(name, value)
     return name, value

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from ccwrap.claude.env import MANAGED_VARIABLES, SECRET_VARIABLES
+from ccwrap.claude.env import MANAGED_VARIABLES, is_secret_variable
 from ccwrap.context import Context
 from ccwrap.errors import SettingsError
 from ccwrap.fsutil import read_small_text
@@ -150,7 +150,7 @@ class Resolution:
 
     def masked(self) -> Resolution:
         return Resolution(
-            self.variable,
+            shown("", self.variable),  # a name from a checkout's file is foreign text too
             self.winner.masked(self.variable),
             [o.masked(self.variable) for o in self.shadowed],
         )
@@ -227,8 +227,11 @@ def effective_value(files: list[SettingsFile], key: str) -> list[Origin]:
 
 
 def shown(variable: str, value: str) -> str:
-    """``value`` as it may be printed: masked when ``variable`` holds a secret."""
-    return mask(value) if variable in SECRET_VARIABLES and value else value
+    """``value`` as it may be printed: masked when ``variable`` holds a secret, control
+    characters escaped (a checkout's file may hold terminal escapes)."""
+    from ccwrap.text import escape_control
+
+    return mask(value) if value and is_secret_variable(variable) else escape_control(value)
 
 
 @dataclass
@@ -282,6 +285,6 @@ def effective_view(ctx: Context, cli_settings: str | None = None) -> EffectiveVi
         if _relevant(name, from_file):
             variables.append(resolution.masked())
     helpers = effective_value(all_files, "apiKeyHelper")
-    helper = Resolution("apiKeyHelper", helpers[0], helpers[1:]) if helpers else None
+    helper = Resolution("apiKeyHelper", helpers[0], helpers[1:]).masked() if helpers else None
     ordered = sorted(all_files, key=lambda f: PRECEDENCE.index(f.scope))
     return EffectiveView(ordered, variables, helper)

@@ -55,6 +55,10 @@ def build_app() -> typer.Typer:
     from ccwrap.cli import commands
 
     commands.register(app)
+    from ccwrap.profiles.store import AUTH_MODES, PROXY_MODES
+
+    # Options that take one of a few words but are plain strings in Typer's eyes.
+    typer_patches.set_metavars(app, {"--auth": AUTH_MODES, "--proxy": PROXY_MODES})
     return app
 
 

@@ -1,4 +1,4 @@
-"""The fast start-up route: ``run``, ``key`` and ``--version`` without importing Typer.
+"""The fast start-up route: ``run``, ``key``, ``statusline`` and ``--version`` without Typer.
 
 Measured on this machine (docs/benchmarks.md, "Launch"): importing Typer costs ~40 ms, and Typer
 0.29 validates every non-bool parameter through a pydantic TypeAdapter, which imports pydantic
@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 
 Command = Callable[[], int]
-FAST_COMMANDS = ("run", "key", "wrap")
+FAST_COMMANDS = ("run", "key", "statusline", "wrap")
 
 
 def dispatch(argv: Sequence[str], environ: Mapping[str, str]) -> Command | None:
@@ -42,6 +42,10 @@ def dispatch(argv: Sequence[str], environ: Mapping[str, str]) -> Command | None:
         from ccwrap.cli.commands.bind import wrap_command
 
         return lambda: wrap_command(list(argv[2:]))
+    if argv[0] == "statusline":
+        from ccwrap.cli.commands import statusline
+
+        return statusline.execute if statusline.parse_fast(argv[1:]) else None
     return None
 
 

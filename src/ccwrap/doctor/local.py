@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ccwrap.claude import binary, urls
-from ccwrap.claude.env import API_KEY, AUTH_TOKEN, SECRET_VARIABLES
+from ccwrap.claude.env import API_KEY, AUTH_TOKEN, is_secret_variable
 from ccwrap.claude.settings_files import Resolution, SettingsFile
 from ccwrap.context import Context
 from ccwrap.doctor.model import Check, ok, skip
@@ -147,7 +147,7 @@ def _override_fix(variable: str, source: str, path: Path | None) -> str:
 
 
 def _shown(variable: str, value: str) -> str:
-    return mask(value) if variable in SECRET_VARIABLES else repr(value)
+    return mask(value) if is_secret_variable(variable) else repr(value)
 
 
 # -- the claude binary ------------------------------------------------------------------------

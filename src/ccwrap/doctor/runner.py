@@ -235,7 +235,7 @@ def _claude_target(
     mode: HeaderMode = "none"
     key: str | None = None
     url_from = resolutions[BASE_URL].winner if BASE_URL in resolutions else None
-    url_trusted = url_from is None or url_from.layer in TRUSTED
+    url_trusted = url_from is None or _trusted_url(resolutions[BASE_URL])
     helper = _api_key_helper(files)
     withheld: list[str] = []  # user-level credentials doctor keeps from a checkout's URL
     untrusted: list[Check] = []
@@ -294,6 +294,15 @@ def _claude_target(
 # Who may choose where a user's credential goes, and whose apiKeyHelper doctor runs: the user's
 # own settings and shell, and the machine's managed settings, never a checkout's files.
 TRUSTED = frozenset({"managed", "cli", "user", "environment"})
+
+
+def _trusted_url(resolution: Resolution) -> bool:
+    """The winning URL is the user's choice: set by a trusted layer, or the very URL a trusted
+    layer sets too (a team checkout that pins the gateway the user already uses)."""
+    chosen = resolution.winner.value.strip().rstrip("/")
+    return resolution.winner.layer in TRUSTED or any(
+        o.layer in TRUSTED and o.value.strip().rstrip("/") == chosen for o in resolution.shadowed
+    )
 
 
 def _helper_not_run(helper: Origin) -> Check:

@@ -22,11 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ccwrap.claude.env import SECRET_VARIABLES, profile_env
+from ccwrap.claude.env import is_secret_variable, profile_env
 from ccwrap.context import Context, ensure_private_dir
 from ccwrap.errors import SettingsError
 from ccwrap.profiles.model import Profile
-from ccwrap.profiles.trust import SECRET_NAME
 from ccwrap.settings import json_splice
 
 Editor = Literal["vscode", "cursor", "windsurf", "vscodium"]
@@ -63,7 +62,7 @@ def desired(profile: Profile, wrapper: str | None = None) -> dict[str, Any]:
     env = [
         {"name": name, "value": value}
         for name, value in profile_env(profile, key=None).items()
-        if value and name not in SECRET_VARIABLES and not SECRET_NAME.fullmatch(name.upper())
+        if value and not is_secret_variable(name)
     ]
     wanted: dict[str, Any] = {ENV_KEY: env}
     if wrapper is not None:

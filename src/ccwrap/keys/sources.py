@@ -1,4 +1,4 @@
-"""Where a profile's key lives, and reading, writing and masking it.
+"""Where a profile's key lives, and reading and writing it (masking: keys/masking.py).
 
 A key source is one of:
 
@@ -15,15 +15,50 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from ccwrap.context import Context, ensure_private_dir
+from ccwrap.context import Context, ensure_private_dir, is_variable_name
 from ccwrap.errors import ConfigError, KeyStoreError
 from ccwrap.fsutil import atomic_write, read_small_text
+from ccwrap.keys.masking import mask as mask  # noqa: PLC0414 - re-exported
 
 if TYPE_CHECKING:
     from ccwrap.keys.keyring_store import KeyringBackend, KeyringStore
 
 KeySourceKind = Literal["keyring", "env", "cmd", "file"]
 COMMAND_TIMEOUT = 30.0
+# apiKeyHelper's contract (docs/client-facts.md): one printable-ASCII token, at most 16,384 chars.
+MAX_KEY_LENGTH = 16_384
+KEY_HINT = (
+    "a key is one token of printable ASCII: save the file without a line break inside it, or "
+    "set the variable again (a 'Bearer ' prefix is not part of the key)"
+)
+_CHARACTER_NAMES = {
+    "\r": "a carriage return (CR)",
+    "\n": "a line break (LF)",
+    "\0": "a NUL character",
+    "\t": "a tab",
+    " ": "a space",
+}
+
+
+def key_problem(secret: str) -> str | None:
+    """Why ``secret`` cannot be sent as a key (None: it can). Never quotes the key itself."""
+    if not secret:
+        return "is empty"
+    if len(secret) > MAX_KEY_LENGTH:
+        return f"is longer than {MAX_KEY_LENGTH} characters"
+    for position, char in enumerate(secret, start=1):
+        if not 33 <= ord(char) < 127:
+            name = _CHARACTER_NAMES.get(char, f"the character U+{ord(char):04X}")
+            return (
+                f"holds {name} at character {position}, which an HTTP header cannot carry "
+                "(a key is printable ASCII)"
+            )
+    return None
+
+
+def clean_key(secret: str) -> str:
+    """The key without the whitespace around it (a trailing CRLF from a file, a pasted space)."""
+    return secret.strip()
 
 
 @dataclass(frozen=True)
@@ -36,10 +71,18 @@ class KeySource:
         if spec == "keyring":
             return cls("keyring")
         kind, sep, arg = spec.partition(":")
-        if sep and arg.strip() and kind in ("env", "cmd", "file"):
+        if sep and arg.strip() and kind in ("cmd", "file"):
             return cls(kind, arg.strip())  # type: ignore[arg-type]
+        if sep and kind == "env" and is_variable_name(arg.strip()):
+            return cls("env", arg.strip())
+        if sep and kind == "env" and not is_variable_name(arg.strip()):
+            raise ConfigError(
+                f"invalid key source {spec!r}: {arg.strip()!r} is not a variable name",
+                hint="a variable name is letters, digits and _ (not first a digit)",
+            )
+        # Masked: a key pasted where its source belongs must not be echoed.
         raise ConfigError(
-            f"invalid key source {spec!r}",
+            f"invalid key source {mask(spec) if not sep else kind + ':…'}",
             hint="use 'keyring', 'env:VAR', 'cmd:COMMAND' or 'file:PATH'",
         )
 
@@ -54,16 +97,6 @@ class KeySource:
             "cmd": f"output of the command {self.arg!r}",
             "file": f"plain-text file {self.arg}",
         }[self.kind]
-
-
-def mask(secret: str | None) -> str:
-    """``sk-ant-abc…wxyz`` → ``sk-…wxyz``; short secrets show nothing of themselves."""
-    if not secret:
-        return "(none)"
-    if len(secret) < 12:
-        return "…" * 3
-    prefix = secret[:3] if secret[:3].isascii() and secret[2] == "-" else ""
-    return f"{prefix}…{secret[-4:]}"
 
 
 def default_key_file(ctx: Context, profile: str) -> Path:
@@ -106,12 +139,20 @@ class SecretStore:
         return None
 
     def read(self, profile: str, spec: str) -> str:
+        """The key, stripped and checked on every path (keyring, env, cmd, file): one that holds
+        CR, LF, NUL or anything but printable ASCII is refused, and the error never shows it."""
         source = KeySource.parse(spec)
-        secret = self._read(profile, source)
+        secret = clean_key(self._read(profile, source) or "")
         if not secret:
             raise KeyStoreError(
                 f"profile {profile!r} has no key in its store ({source.describe(profile)})",
                 hint=f"store one with: ccwrap setup {profile}",
+            )
+        problem = key_problem(secret)
+        if problem is not None:
+            raise KeyStoreError(
+                f"the key of profile {profile!r} ({source.describe(profile)}) {problem}",
+                hint=KEY_HINT,
             )
         return secret
 
@@ -127,6 +168,9 @@ class SecretStore:
     def write(self, profile: str, spec: str, secret: str) -> None:
         """Store ``secret`` where ``spec`` says; env and cmd sources are read-only."""
         source = KeySource.parse(spec)
+        problem = key_problem(secret)
+        if problem is not None:
+            raise KeyStoreError(f"not storing the key of profile {profile!r}: it {problem}")
         if source.kind == "keyring":
             self.keyring.set(profile, secret)
         elif source.kind == "file":
@@ -178,7 +222,7 @@ def _run_command(profile: str, command: str, ctx: Context) -> str:
             f"the key command of profile {profile!r} failed: {detail[0]}",
             hint=f"run it yourself to see why: {command}",
         )
-    return done.stdout.strip()
+    return done.stdout
 
 
 KEY_FILE_LIMIT = 64 * 1024  # a key is a line; anything larger is not a key file
@@ -192,6 +236,7 @@ def _read_file(profile: str, path: Path) -> str:
                 f"the key file of profile {profile!r} ({path}) is readable by others",
                 hint=f"chmod 600 {path}",
             )
+        # Decoded bytes, not read_text: universal newlines would turn a CR into LF unseen.
         text = read_small_text(path, limit=KEY_FILE_LIMIT)
     except FileNotFoundError as exc:
         raise KeyStoreError(f"the key file of profile {profile!r} does not exist: {path}") from exc
@@ -199,4 +244,4 @@ def _read_file(profile: str, path: Path) -> str:
         raise KeyStoreError(f"cannot read the key file {path}: {exc.strerror}") from exc
     if text is None:
         raise KeyStoreError(f"the key file of profile {profile!r} does not exist: {path}")
-    return text.strip()
+    return text  # stripped and checked by SecretStore.read

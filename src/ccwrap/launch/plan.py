@@ -9,25 +9,32 @@ the command line, and the settings can travel inline. Measured with the real cli
 (tests/real/test_run_claude.py): the helper's output arrives as both ``authorization: Bearer`` and
 ``x-api-key``, and "" credential variables do not stop it.
 
-When the settings must hold a secret (a literal key such as the proxy's session token, a
-secret-looking variable in the profile's extra env, or the user's own ``--settings`` file whose
-content must not be copied into argv), ``inline`` is False and ``ccwrap.launch.process`` writes
+When the settings may hold a secret (a literal key such as the proxy's session token, a
+variable whose name says secret, any custom header: ``cf-aig-authorization: Bearer …`` is an
+ordinary header to ccwrap, or the user's own ``--settings`` file whose content must not be copied
+into argv), ``inline`` is False and ``ccwrap.launch.process`` writes
 them to a 0600 file instead.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ccwrap.claude.env import AUTH_TOKEN, MANAGED_VARIABLES, SECRET_VARIABLES, profile_env
+from ccwrap.claude.env import (
+    AUTH_TOKEN,
+    CUSTOM_HEADERS,
+    MANAGED_VARIABLES,
+    is_secret_variable,
+    profile_env,
+)
+from ccwrap.claude.env import mask_secrets as mask_env
 from ccwrap.claude.settings_files import SettingsFile, is_inline_settings, load_cli_settings
 from ccwrap.errors import CcwrapError, KeyStoreError, UsageError
-from ccwrap.keys.sources import KeySource, mask
+from ccwrap.keys.sources import KeySource
 from ccwrap.profiles.store import Profile
 
 # Variables that would send claude somewhere else, or with other names or headers, than the
@@ -44,7 +51,6 @@ CLEARED_VARIABLES: tuple[str, ...] = (
 # Without any credential the client stops at "Not logged in" (docs/client-facts.md), even for a
 # gateway that wants none: an ``auth = "none"`` profile gets this placeholder as its bearer token.
 NO_KEY_PLACEHOLDER = "ccwrap-no-key"
-_SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|CREDENTIAL)", re.IGNORECASE)
 KeyVia = Literal["apiKeyHelper", "environment", "settings", "placeholder"]
 # When the key source is ``env:VAR`` and VAR is one of the variables the settings set (say
 # ``env:ANTHROPIC_AUTH_TOKEN``), claude applies the settings' "" before it runs apiKeyHelper, and
@@ -222,17 +228,17 @@ class LaunchPlan:
         }
 
 
-def is_secret_variable(name: str) -> bool:
-    return name in SECRET_VARIABLES or bool(_SECRET_NAME.search(name))
+def holds_secret(env: Mapping[str, Any]) -> bool:
+    """Whether these settings variables may carry a secret, so must never travel in argv.
 
-
-def mask_env(env: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        name: mask(value)
-        if is_secret_variable(name) and isinstance(value, str) and value
-        else value
+    Argv is readable by every local user (``ps``). A variable whose name says secret counts, and
+    so does any custom header: a gateway's own auth header (``cf-aig-authorization``) is just a
+    header in the profile, and ccwrap cannot tell it from ``X-Team: a``.
+    """
+    return any(
+        isinstance(value, str) and value and (name == CUSTOM_HEADERS or is_secret_variable(name))
         for name, value in env.items()
-    }
+    )
 
 
 def plan_launch(
@@ -256,11 +262,11 @@ def plan_launch(
     user_files = [f for f in files if f.scope != "managed"]
     cleared = _stale_variables(env, user_files, environ)
     env.update(dict.fromkeys(cleared, ""))
+    inline = key is None and not holds_secret(env)  # before the no-key placeholder: not a secret
     key_via, helper, copied = _key_route(profile, env, environ, key=key, key_helper=key_helper)
     if key_via == "placeholder":
         env[AUTH_TOKEN] = NO_KEY_PLACEHOLDER
     settings: dict[str, Any] = {"env": env, **({"apiKeyHelper": helper} if helper else {})}
-    inline = key is None and not any(is_secret_variable(n) and v for n, v in profile.env.items())
     if user_settings is not None:
         settings = merge_settings(settings, user_settings.data)
         inline = inline and not user_settings.from_file

@@ -22,7 +22,7 @@ the exporter's machine, ``env:VAR`` or ``cmd:…``, means nothing elsewhere) and
 entries are left out. On import, a key placeholder's answer goes into ccwrap's key store
 (``keyring``); a header placeholder's answer is a key source (``env:VAR``, ``file:PATH``), since
 headers have no slot of their own in the keyring. The bundle is untrusted: what
-:func:`ccwrap.profiles.trust.risks` finds must be confirmed before anything is written.
+:func:`ccwrap.profiles.ops.import_risks` finds must be confirmed before anything is written.
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ccwrap.claude.env import is_secret_variable
 from ccwrap.errors import ConfigError
 from ccwrap.profiles.model import DEFAULT_KEY_SOURCE, Profile
-from ccwrap.profiles.trust import SECRET_NAME
 
 BUNDLE_VERSION = 1
 PLACEHOLDER = "placeholder:"
@@ -84,7 +84,7 @@ def make_bundle(profiles: list[Profile]) -> Bundle:
             description = f"a key source for the {header} header of {original.name}"
             placeholders.append(Placeholder(slot, original.name, f"header {header}", description))
             headers[header] = PLACEHOLDER + slot
-        env = {k: v for k, v in original.env.items() if not SECRET_NAME.fullmatch(k.upper())}
+        env = {k: v for k, v in original.env.items() if not is_secret_variable(k)}
         left_out += [f"{original.name}: env {k}" for k in sorted(set(original.env) - set(env))]
         shared.append(replace(original, key=key, secret_headers=headers, env=env))
     return Bundle(shared, placeholders, left_out)
@@ -127,17 +127,32 @@ def parse_bundle(data: Mapping[str, Any], path: Path) -> Bundle:
         placeholders.append(
             Placeholder(str(name), entry["profile"], entry["for"], entry["description"])
         )
+    known = {p.name for p in placeholders}
     profiles = []
     for name, table in tables.items():
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: profiles.{name} must be a table")
-        profiles.append(Profile.from_dict(str(name), table))
-    known = {p.name for p in placeholders}
-    for profile in profiles:
-        for spec in [profile.key, *profile.secret_headers.values()]:
-            if spec.startswith(PLACEHOLDER) and spec[len(PLACEHOLDER) :] not in known:
-                raise ConfigError(f"{path}: {profile.name} uses an undeclared {spec}")
+        profiles.append(Profile.from_dict(str(name), _without_placeholders(table, known, path)))
     return Bundle(profiles, placeholders)
+
+
+def _without_placeholders(table: dict[str, Any], known: set[str], path: Path) -> dict[str, Any]:
+    """The profile table with its placeholders taken out (``fill`` puts the answers in)."""
+
+    def is_placeholder(value: Any) -> bool:
+        if not (isinstance(value, str) and value.startswith(PLACEHOLDER)):
+            return False
+        if value[len(PLACEHOLDER) :] not in known:
+            raise ConfigError(f"{path}: an undeclared {value}")
+        return True
+
+    table = dict(table)
+    if is_placeholder(table.get("key")):
+        table["key"] = DEFAULT_KEY_SOURCE
+    headers = table.get("secret_headers")
+    if isinstance(headers, dict):
+        table["secret_headers"] = {h: v for h, v in headers.items() if not is_placeholder(v)}
+    return table
 
 
 def fill(bundle: Bundle, answers: Mapping[str, str]) -> tuple[list[Profile], dict[str, str]]:

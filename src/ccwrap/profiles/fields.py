@@ -15,7 +15,8 @@ Kinds:
 - ``bool``: sets ``variable`` to ``set_to`` when the value is ``set_when``;
 - ``headers``: a table of header name → value (``--header 'Name: value'``, repeatable);
 - ``env``: a table of variable → value (``--env NAME=VALUE``, repeatable);
-- ``table``: a table of strings kept in config.toml only.
+- ``table``: a table of strings kept in config.toml only;
+- ``price``: a price per million tokens (a number >= 0; ``""`` clears it), for ``ccwrap stats``.
 
 The names (field = config.toml key, flag) are a contract: never rename one.
 """
@@ -25,7 +26,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-FieldKind = Literal["url", "choice", "key-source", "text", "bool", "headers", "env", "table"]
+FieldKind = Literal[
+    "url", "choice", "key-source", "text", "bool", "headers", "env", "table", "price"
+]
 AuthMode = Literal["bearer", "x-api-key", "none"]
 AUTH_MODES: tuple[AuthMode, ...] = ("bearer", "x-api-key", "none")
 ProxyMode = Literal["auto", "always", "never"]
@@ -150,6 +153,27 @@ FIELDS: tuple[ProfileField, ...] = (
         "model_map",
         "table",
         "Model name (exact or glob) as Claude Code sends it -> the gateway's name (proxy only).",
+    ),
+    *(
+        ProfileField(
+            f"price_{name}",
+            "price",
+            f"The gateway's price per million {what} tokens, in its currency (for stats).",
+            f"--price-{name.replace('_', '-')}",
+        )
+        for name, what in (
+            ("input", "input"),
+            ("output", "output"),
+            ("cache_write_5m", "5-minute cache-write"),
+            ("cache_write_1h", "1-hour cache-write"),
+            ("cache_read", "cache-read"),
+        )
+    ),
+    ProfileField(
+        "price_currency",
+        "text",
+        "The currency of the prices (USD, CNY, credits…), shown with costs.",
+        "--price-currency",
     ),
     ProfileField("preset", "text", "The preset the profile was made from (setup --preset)."),
     ProfileField("description", "text", "A note for yourself.", "--description"),

@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from ccwrap.context import is_variable_name
 from ccwrap.errors import ConfigError
+from ccwrap.keys.masking import mask_secrets
 from ccwrap.profiles.fields import AUTH_MODES, FIELDS, PROXY_MODES, AuthMode, ProxyMode
 
 __all__ = [
@@ -31,7 +33,7 @@ NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 DEFAULT_KEY_SOURCE = "keyring"
 
 
-@dataclass
+@dataclass(repr=False)
 class Profile:
     name: str
     base_url: str
@@ -55,8 +57,24 @@ class Profile:
     proxy: ProxyMode = "auto"
     # Model name (exact or glob) as Claude Code sends it -> name the gateway serves (proxy only).
     model_map: dict[str, str] = field(default_factory=dict)
+    # The gateway's prices per million tokens, in its own currency (``ccwrap stats``).
+    price_input: float | None = None
+    price_output: float | None = None
+    price_cache_write_5m: float | None = None
+    price_cache_write_1h: float | None = None
+    price_cache_read: float | None = None
+    price_currency: str | None = None
     preset: str | None = None
     description: str | None = None
+
+    def __repr__(self) -> str:
+        """Every field, with the values of secret-looking variables and headers masked (a
+        profile may reach a log or a traceback)."""
+        shown = {
+            name: mask_secrets(value) if name in ("env", "headers") else value
+            for name, value in asdict(self).items()
+        }
+        return "Profile(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
     def to_dict(self) -> dict[str, Any]:
         """The profile as TOML-ready data: defaults and empty tables left out, name excluded."""
@@ -123,6 +141,13 @@ def validate(profile: Profile) -> None:
         elif spec.kind == "text":
             if value is not None:
                 _check_type(profile, spec.name, str)
+        elif spec.kind == "price":
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0
+            ):
+                raise ConfigError(
+                    f"profile {profile.name!r}: {spec.name} must be a number >= 0, not {value!r}"
+                )
         else:
             _check_type(profile, spec.name, str)
         if spec.choices and value not in spec.choices:
@@ -134,14 +159,13 @@ def validate(profile: Profile) -> None:
 
 
 # What a process environment and an HTTP header can carry (config.toml may be edited by hand).
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _BAD_VALUE = re.compile(r"[\x00\r\n]")
 
 
 def _check_names(profile: Profile) -> None:
     for name, value in profile.env.items():
-        if not _ENV_NAME.fullmatch(name) or "\x00" in value:
+        if not is_variable_name(name) or "\x00" in value:
             raise ConfigError(
                 f"profile {profile.name!r}: env has an invalid variable {name!r}",
                 hint="variable names are letters, digits and _ (not first a digit); no NUL",

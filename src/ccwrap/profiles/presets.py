@@ -269,7 +269,7 @@ def get(preset_id: str) -> Preset:
 
 
 def markdown_table() -> str:
-    """The presets as the README's table (a test keeps the README in step with this data)."""
+    """The presets as docs/gateways.md's table (a test keeps the document in step with it)."""
     lines = ["| preset | base URL | auth | source | notes |", "|---|---|---|---|---|"]
     for preset in PRESETS:
         extra = [f"`{name}={value}`" for name, value in preset.env.items()]

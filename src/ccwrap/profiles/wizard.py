@@ -15,10 +15,17 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
-from ccwrap.claude.env import is_variable_name, parse_header
+from ccwrap.claude.env import parse_header
 from ccwrap.claude.urls import is_loopback, normalize_base_url
+from ccwrap.context import is_variable_name
 from ccwrap.errors import CcwrapError, ConfigError, InvalidURL, KeyStoreError, UsageError
-from ccwrap.keys.sources import KeySource, SecretStore, default_key_file
+from ccwrap.keys.sources import (
+    KeySource,
+    SecretStore,
+    clean_key,
+    default_key_file,
+    key_problem,
+)
 from ccwrap.profiles import presets
 from ccwrap.profiles.model import Profile, validate_name
 from ccwrap.profiles.ops import ProfileChanges, apply_changes
@@ -28,8 +35,6 @@ from ccwrap.profiles.store import ProfileStore
 if TYPE_CHECKING:
     from ccwrap.doctor.model import Status
 
-# apiKeyHelper's contract (docs/client-facts.md): one printable-ASCII token, at most 16,384 chars.
-MAX_KEY_LENGTH = 16_384
 # What a gateway that ignores the key gets (docs/gateways.md: Ollama takes any value).
 PLACEHOLDER_KEY = "ollama"
 CHECK_PASSED = (
@@ -86,7 +91,7 @@ class SetupRequest:
     name: str | None = None
     preset: str | None = None
     url: str | None = None
-    secret: str | None = None  # from --key-stdin
+    secret: str | None = field(default=None, repr=False)  # from --key-stdin
     key_source: str | None = None
     insecure_storage: bool = False
     changes: ProfileChanges = field(default_factory=ProfileChanges)
@@ -186,7 +191,7 @@ class SetupWizard:
         secret = self._secret(request, profile, existing, preset)
         check = self._check(request, profile, secret)
         make_default = self._make_default(request, name)
-        key_written = self._commit(profile, secret, existing is not None, make_default)
+        profile, key_written = self._commit(profile, secret, existing is not None, make_default)
         return SetupResult(
             profile=profile,
             created=existing is None,
@@ -480,17 +485,17 @@ class SetupWizard:
 
     def _commit(
         self, profile: Profile, secret: str | None, editing: bool, make_default: bool
-    ) -> bool:
+    ) -> tuple[Profile, bool]:
         previous: str | None = None
         if secret is not None:
             if editing:
                 previous = self._read_quietly(profile)
-            self.secrets.write(profile.name, profile.key, secret)
-            if profile.key.startswith("file:"):
-                self.warnings.append(
-                    f"the key lies in plain text in {profile.key[5:]} (mode 0600): any program "
-                    "running as you can read it"
-                )
+            profile, secret = self._write_key(profile, secret)
+        if secret is not None and profile.key.startswith("file:"):
+            self.warnings.append(
+                f"the key lies in plain text in {profile.key[5:]} (mode 0600): any program "
+                "running as you can read it"
+            )
         try:
             self.store.save(profile)
             if make_default:
@@ -499,7 +504,21 @@ class SetupWizard:
             if secret is not None:
                 self._roll_back_key(profile, previous)
             raise
-        return secret is not None
+        return profile, secret is not None
+
+    def _write_key(self, profile: Profile, secret: str) -> tuple[Profile, str | None]:
+        """Store the key; when a keyring that seemed usable refuses it (locked, timed out), ask
+        where else it should live instead of losing every answer. None: nothing stored."""
+        try:
+            self.secrets.write(profile.name, profile.key, secret)
+        except KeyStoreError as exc:
+            if not self.interactive or KeySource.parse(profile.key).kind != "keyring":
+                raise
+            profile = replace(profile, key=self._key_home(profile.name, exc))
+            if KeySource.parse(profile.key).kind != "file":
+                return profile, None  # ccwrap only reads env: and cmd: sources
+            self.secrets.write(profile.name, profile.key, secret)
+        return profile, secret
 
     def _read_quietly(self, profile: Profile) -> str | None:
         try:
@@ -518,16 +537,13 @@ class SetupWizard:
 
 
 def check_secret(secret: str) -> str:
-    """A key Claude Code can send: printable ASCII, no spaces (never echoed in the message)."""
-    secret = secret.strip()
-    if not secret:
-        raise ConfigError("the key is empty")
-    if len(secret) > MAX_KEY_LENGTH:
-        raise ConfigError(f"the key is longer than {MAX_KEY_LENGTH} characters")
-    if not all(33 <= ord(c) < 127 for c in secret):
+    """A key Claude Code can send (the read paths' rule, ``keys.sources.key_problem``); the
+    message never echoes it."""
+    secret = clean_key(secret)
+    problem = key_problem(secret)
+    if problem is not None:
         raise ConfigError(
-            "the key holds spaces or characters that are not printable ASCII",
-            hint="copy the key again; a 'Bearer ' prefix is not part of it",
+            f"the key {problem}", hint="copy the key again; a 'Bearer ' prefix is not part of it"
         )
     return secret
 

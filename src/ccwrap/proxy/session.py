@@ -2,25 +2,31 @@
 
 Order matters (docs/design.md, "The proxy"): the real key is read first (a missing key fails before
 anything starts); the socket listens before claude starts, so claude's first request waits in the
-backlog instead of being refused while uvicorn is still importing; claude is supervised (Ctrl-C is
-claude's); the proxy stops only after claude has exited; the settings file is removed on every exit
-path. claude gets the proxy's URL and a per-session token, never the real key.
+backlog while uvicorn imports; what the proxy's start-up could refuse (a key no header can
+carry) is checked before claude starts, so it fails with its own error (exit 8) rather than as a
+connection reset inside claude, and a start that fails anyway is reported; claude is
+supervised (Ctrl-C is claude's); the proxy stops only after claude has exited; the settings file
+is removed on every exit path. claude gets the proxy's URL and a per-session token, never the
+real key.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from ccwrap.context import Context, ensure_private_dir
+from ccwrap.errors import ProxyError
 from ccwrap.keys.sources import KeySource, SecretStore
 from ccwrap.launch.process import LaunchPlan, launch, prepare_launch
 from ccwrap.profiles.store import Profile
 from ccwrap.proxy.config import ProxyConfig, new_session_token
-from ccwrap.proxy.server import bind, start_background
+from ccwrap.proxy.server import ProxyHandle, bind, start_background
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost")
 LOG_NAME = "proxy.log"
@@ -48,24 +54,35 @@ def plan_behind_proxy(
     *,
     base_url: str,
     token: str,
-    key: str | None,
+    held: Sequence[str] = (),
 ) -> LaunchPlan:
-    """The launch plan of claude behind the proxy (also what ``run --proxy --dry-run`` shows)."""
+    """The launch plan of claude behind the proxy (also what ``run --proxy --dry-run`` shows).
+
+    ``held``: the secrets the proxy holds (the key, the secret header values), kept out of
+    claude's environment.
+    """
     plan = prepare_launch(ctx, claude_facing(profile, base_url), args, key=token)
-    plan.env = claude_environment(plan.env, profile, key)
+    plan.env = claude_environment(plan.env, profile, held)
     plan.env_changes = {**plan.env_changes, **no_proxy(plan.env)}
     return plan
 
 
-def claude_environment(env: Mapping[str, str], profile: Profile, key: str | None) -> dict[str, str]:
-    """claude's environment: loopback kept off any HTTP(S)_PROXY, and no trace of the real key
-    (not the variable an ``env:VAR`` key source reads, nor any variable holding its value)."""
+def claude_environment(
+    env: Mapping[str, str], profile: Profile, held: Sequence[str] = ()
+) -> dict[str, str]:
+    """claude's environment: loopback kept off any HTTP(S)_PROXY, and no trace of a secret the
+    proxy holds: not the variable an ``env:VAR`` source of the key or of a secret header reads,
+    nor any variable holding one of their values."""
     result = dict(env)
-    source = KeySource.parse(profile.key)
-    if source.kind == "env":
-        result.pop(source.arg, None)
-    if key:
-        for name in [n for n, v in result.items() if key in v]:
+    for spec in (profile.key, *profile.secret_headers.values()):
+        source = KeySource.parse(spec)
+        if source.kind == "env":
+            result.pop(source.arg, None)
+    for secret in (s for s in held if s):
+        # A short value is matched whole: as a substring it would take unrelated variables along.
+        for name in [
+            n for n, v in result.items() if v == secret or (len(secret) >= 8 and secret in v)
+        ]:
             del result[name]
     result.update(no_proxy(result))
     return result
@@ -91,18 +108,67 @@ def run_behind_proxy(
     config = ProxyConfig.from_profile(
         profile, secrets, token=new_session_token(), environ=ctx.environ
     )
+    check_startable(config, profile.name)
     sock = bind(port)
     base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     try:
+        held = [s for s in (config.key, *config.secret_headers.values()) if s]
         plan = plan_behind_proxy(
-            ctx, profile, args, base_url=base_url, token=config.token, key=config.key
+            ctx, profile, args, base_url=base_url, token=config.token, held=held
         )
         log = open_log(ctx.paths.state_dir)
     except BaseException:
         sock.close()
         raise
+    # Not waiting for uvicorn (~0.2 s of imports here): claude starts meanwhile and its first
+    # request waits in the backlog. What the proxy's start-up can refuse has been checked above.
     proxy = start_background(config, sock=sock, wait=False, log_stream=log)
-    return launch(plan, ctx.paths.run_dir, cleanup=[proxy.close, log.close])
+    cleanup: list[Callable[[], None]] = [
+        functools.partial(report_failed_start, proxy),
+        proxy.close,
+        log.close,
+    ]
+    return launch(plan, ctx.paths.run_dir, cleanup=cleanup)
+
+
+def check_startable(config: ProxyConfig, profile: str) -> None:
+    """What the proxy's start-up would refuse, checked before claude starts (issue 16 #13).
+
+    The proxy turns the key and the header values into the bytes it sends, once, at start; a
+    value no HTTP header can carry fails there, and claude, started beside it, would only see a
+    connection reset. The same preparation runs here first, so that case fails with its error.
+    """
+    from ccwrap.proxy.headers import HeaderPlan
+    from ccwrap.proxy.policy import upstream_base
+
+    try:
+        upstream_base(config.upstream)
+        config.token.encode("latin-1")
+        HeaderPlan.build(
+            auth=config.auth,
+            key=config.key,
+            headers=config.headers,
+            secret_headers=config.secret_headers,
+        )
+    except (UnicodeError, ValueError) as exc:
+        raise ProxyError(
+            "the proxy could not start: the key or a header value holds characters an HTTP "
+            "header cannot carry",
+            hint=f"check them: ccwrap profile show {profile} (and ccwrap setup {profile})",
+        ) from exc
+
+
+def report_failed_start(proxy: ProxyHandle) -> None:
+    """After claude: say why, if the proxy's start failed (claude saw connection errors).
+
+    A proxy still starting is no failure: claude was just quicker (``claude --version``).
+    """
+    if not proxy._ready.is_set():  # same package: the handle's start-up state
+        return
+    try:
+        proxy.wait_ready(timeout=0)
+    except ProxyError as exc:
+        sys.stderr.write(f"ccwrap: error: {exc.message}; claude's requests could not go through\n")
 
 
 def open_log(state_dir: Path) -> TextIO:

@@ -17,7 +17,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ccwrap.claude.env import SECRET_VARIABLES
+from ccwrap.claude.env import is_secret_variable
 from ccwrap.errors import SettingsError
 from ccwrap.settings import json_splice as json_edit
 
@@ -32,7 +32,7 @@ def slot_name(slot: Slot) -> str:
 
 
 def is_secret(slot: Slot) -> bool:
-    return len(slot) == 2 and slot[1] in SECRET_VARIABLES
+    return len(slot) == 2 and slot[0] == ENV and is_secret_variable(slot[1])
 
 
 def _digest(value: Any) -> str:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ccwrap.claude.env import SECRET_VARIABLES, credential_variable, profile_env
+from ccwrap.claude.env import credential_variable, is_secret_variable, profile_env
 from ccwrap.claude.settings_files import parse_settings, scope_path
 from ccwrap.context import Context, ensure_private_dir
 from ccwrap.errors import SettingsError
@@ -37,7 +37,7 @@ from ccwrap.fsutil import (
 )
 
 # The same apiKeyHelper command ``ccwrap run`` hands to claude (one rule for both).
-from ccwrap.keys.helper_command import ccwrap_command, key_helper_command
+from ccwrap.keys.helper_command import ccwrap_command, key_helper_command, statusline_command
 from ccwrap.profiles.store import Profile
 from ccwrap.settings import ownership as settings_edit
 from ccwrap.settings.ownership import HELPER, Conflict, Ownership, Slot
@@ -92,7 +92,7 @@ def desired_settings(
     if plaintext_key is not None:
         check_plaintext_scope(scope)
     env = profile_env(profile, key=plaintext_key)
-    secret = sorted(k for k, v in env.items() if v and k in SECRET_VARIABLES)
+    secret = sorted(k for k, v in env.items() if v and is_secret_variable(k))
     if scope == "project" and secret:
         raise SettingsError(
             f"refusing to write {', '.join(secret)} into the project settings: "
@@ -113,6 +113,17 @@ def desired_settings(
         # The client's JSON-array form: an argv prefix, its first element an absolute path.
         desired[PROCESS_WRAPPER] = json.dumps([*(ccwrap or ccwrap_command()), "wrap", "--"])
     return desired
+
+
+STATUS_LINE: Slot = ("statusLine",)
+
+
+def status_line_setting(
+    scope: WritableScope, ccwrap: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """The ``statusLine`` value ``settings apply --statusline`` writes (``ccwrap statusline``)."""
+    command = ["ccwrap"] if scope == "project" else ccwrap
+    return {"type": "command", "command": statusline_command(command), "padding": 0}
 
 
 def sha256(data: bytes | None) -> str | None:

@@ -18,7 +18,7 @@ from typing import Literal
 
 from ccwrap.context import Context, ensure_private_dir
 from ccwrap.errors import RcFileError, UsageError
-from ccwrap.fsutil import atomic_write
+from ccwrap.fsutil import atomic_write, read_small_file
 from ccwrap.shell.builtin_words import BUILTINS
 from ccwrap.shell.kinds import SHELLS, Shell, parse_shell
 from ccwrap.shell.quoting import quote
@@ -259,11 +259,11 @@ def _remember(ctx: Context, shell: Shell, path: Path) -> None:
 
 def _read(path: Path) -> str:
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return ""
+        data = read_small_file(path)  # an --rc of /dev/zero or a FIFO: refused, not read
     except OSError as exc:
         raise RcFileError(f"cannot read {path}: {exc.strerror}") from exc
+    if data is None:
+        return ""
     # surrogateescape: bytes that are not UTF-8 come back out unchanged.
     return data.decode("utf-8", "surrogateescape")
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from ccwrap.claude.env import (
     MANAGED_VARIABLES,
-    VARIABLE_NAME,
     credential_variable,
+    is_secret_variable,
     profile_env,
 )
+from ccwrap.context import VARIABLE_NAME
 from ccwrap.errors import RcFileError
 from ccwrap.profiles.model import Profile
 from ccwrap.shell.kinds import Shell
@@ -50,6 +51,9 @@ def render_env(shell: Shell, profile: Profile) -> str:
         _check_variable(name)
         if name == key_variable:
             lines.append(_assign(shell, name, _key_command(shell, profile.name)))
+        elif value and is_secret_variable(name):
+            # Only a hand-edited config.toml can hold one (setup and edit refuse it).
+            lines.append(f"# {name} is not printed: its name says it holds a secret")
         else:
             lines.append(_assign(shell, name, quote(shell, value)))
     return "\n".join(lines) + "\n"

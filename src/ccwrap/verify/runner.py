@@ -22,7 +22,15 @@ from ccwrap.text import escape_control, escape_tree
 from ccwrap.verify.checks import Group, groups_for
 from ccwrap.verify.exchange import Session
 from ccwrap.verify.model import CHECK_IDS, CheckResult, Run, check
-from ccwrap.verify.plan import DEEP_WINDOW, Budget, Planned, Suite, budget, requests_for
+from ccwrap.verify.plan import (
+    DEEP_WINDOW,
+    DEFAULT_REPEAT,
+    Budget,
+    Planned,
+    Suite,
+    budget,
+    requests_for,
+)
 from ccwrap.verify.shape import ClientShape
 from ccwrap.verify.target import Target
 
@@ -32,7 +40,6 @@ if TYPE_CHECKING:
 DEFAULT_TIMEOUT = 60.0
 MODELS_PATH = "/v1/models?limit=1000"
 MAX_WINDOW = 2_000_000
-MAX_REPEAT = 20
 # The window fields a models listing may carry, most specific first.
 WINDOW_FIELDS = ("max_input_tokens", "context_window", "context_length", "max_context_tokens")
 
@@ -40,7 +47,7 @@ WINDOW_FIELDS = ("max_input_tokens", "context_window", "context_length", "max_co
 @dataclass
 class Options:
     only: tuple[str, ...] = CHECK_IDS
-    repeat: int = 3
+    repeat: int = DEFAULT_REPEAT
     deep: bool = False
     timeout: float = DEFAULT_TIMEOUT
 

@@ -8,7 +8,6 @@ Nothing here trusts the gateway: unknown events, broken JSON and odd types are r
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,10 +23,12 @@ class Event:
 
 
 def loads(raw: bytes | str) -> Any:
-    """JSON or None: malformed, too deep (RecursionError) or not text all give None."""
+    """JSON or None: malformed, too large, too deep or not text all give None."""
+    from ccwrap.text import loads_bounded
+
     try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):
+        return loads_bounded(raw)
+    except ValueError:  # JSONBoundsError is one
         return None
 
 

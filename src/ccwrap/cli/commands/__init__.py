@@ -24,6 +24,8 @@ def register(app: typer.Typer) -> None:
         settings,
         setup,
         shell,
+        stats,
+        statusline,
         verify,
     )
     from ccwrap.cli.commands import run as run_cli
@@ -39,4 +41,6 @@ def register(app: typer.Typer) -> None:
     ide.register(app)
     doctor.register(app)
     verify.register(app)
+    stats.register(app)
+    statusline.register(app)
     shell.register(app)

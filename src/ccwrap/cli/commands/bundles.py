@@ -21,7 +21,7 @@ def _interactive() -> bool:
 
 def import_bundle(bundle: Bundle, *, force: bool, trust: bool, secrets_stdin: bool) -> None:
     from ccwrap.profiles.bundle import fill, parse_answers
-    from ccwrap.profiles.trust import risks
+    from ccwrap.profiles.ops import import_risks
 
     services = Services.from_os()
     clashes = sorted(p.name for p in bundle.profiles if services.store.exists(p.name))
@@ -29,7 +29,9 @@ def import_bundle(bundle: Bundle, *, force: bool, trust: bool, secrets_stdin: bo
         raise ConfigError(
             f"profile(s) already exist: {', '.join(clashes)}", hint="add --force to replace them"
         )
-    found = [escape_control(r) for p in bundle.profiles for r in risks(p)]
+    found = [
+        escape_control(f"{r.profile}: {r.what}") for p in bundle.profiles for r in import_risks(p)
+    ]
     if found:
         info("this bundle asks for:")
         for risk in found:

@@ -21,13 +21,13 @@ UNSET_ENV = typer.Option(
 )
 FILE = typer.Argument(..., help="A file written by ccwrap profile export.")
 NAMES = typer.Argument(..., help="Profile name(s).", autocompletion=complete_profile)
-TRUST = typer.Option(
-    False, "--trust", help="Import a bundle's risky items (commands, files, env) without asking."
-)
 SECRETS_STDIN = typer.Option(
     False, "--secrets-stdin", help="Read a bundle's PLACEHOLDER=VALUE lines from stdin."
 )
 FORCE = typer.Option(False, "--force", help="Replace profiles of the same name.")
+TRUST = typer.Option(
+    False, "--trust", help="Import risky settings (key commands, files, LD_PRELOAD…) unasked."
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -94,6 +94,7 @@ def render_view(view: ProfileView) -> str:
 def edit(
     name: str = NAME,
     unset_env: list[str] | None = UNSET_ENV,
+    force: bool = opt.FORCE_ENV,
     *,
     fields: opt.FieldValues,
 ) -> None:
@@ -102,6 +103,7 @@ def edit(
 
     changes = profile_ops.changes_from_options(fields)
     changes.unset_env = list(unset_env or [])
+    changes.force_env = force
     applied = profile_ops.edit_profile(Services.from_os().store, name, changes)
     for line in applied.fixes:
         info(f"fixed: {line}")
@@ -177,7 +179,8 @@ def import_(
     trust: bool = TRUST,
     secrets_stdin: bool = SECRETS_STDIN,
 ) -> None:
-    """Add the profiles of an exported file or team bundle (a bundle asks for its secrets)."""
+    """Add the profiles of an exported file or team bundle (a bundle asks for its secrets);
+    anything risky in it is shown first and needs confirmation (--trust without a terminal)."""
     from ccwrap.profiles import ops as profile_ops
     from ccwrap.profiles.bundle import load_bundle
 
@@ -187,6 +190,19 @@ def import_(
         import_bundle(bundle, force=force, trust=trust, secrets_stdin=secrets_stdin)
         return
 
-    profiles = profile_ops.import_profiles(Services.from_os().store, file, force=force)
+    plan = profile_ops.plan_import(file)
+    if plan.risks:
+        warn(f"{file} asks for things that read your files, run commands or send your key:")
+        for risk in plan.risks:
+            warn(f"  {risk.profile}: {risk.what}")
+        if not trust:
+            if not sys.stdin.isatty():
+                raise UsageError(
+                    "not importing a file with risky settings without confirmation",
+                    hint="review them above; add --trust to import it anyway",
+                )
+            typer.confirm("Import it anyway?", abort=True, err=True)
+    store = Services.from_os().store
+    profiles = profile_ops.save_import(store, plan, force=force, trust=True)
     for profile in profiles:
         info(f"imported profile {profile.name!r} ({profile.base_url})")

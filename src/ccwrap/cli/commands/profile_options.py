@@ -18,6 +18,11 @@ import typer
 from ccwrap.profiles.fields import FieldKind, ProfileField, flag_fields
 
 FieldValues = dict[str, Any]
+FORCE_ENV = typer.Option(
+    False,
+    "--force",
+    help="Allow --env variables that change what runs or loads (LD_PRELOAD, NODE_OPTIONS, PATH).",
+)
 FIELDS_PARAMETER = "fields"
 _TYPES: dict[FieldKind, Any] = {
     "bool": bool | None,

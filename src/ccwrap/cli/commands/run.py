@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
     from ccwrap.claude.settings_files import SettingsFile
     from ccwrap.launch.process import LaunchPlan
-    from ccwrap.profiles.store import Choice
+    from ccwrap.ledger.launches import Launch
+    from ccwrap.profiles.store import Choice, Profile
 
 # ccwrap's own options inside ``run`` (everything else is claude's).
 OWN_FLAGS: dict[str, tuple[str, bool]] = {
@@ -173,11 +174,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Launch Claude Code on a profile; claude's exit code is ccwrap's.
 
-        ccwrap's options come first; every argument ccwrap does not own goes to claude
-        unchanged, so `ccwrap run -p "explain this repo"` is claude's print mode and
-        `ccwrap run work --model opus` passes --model to claude. After --, every argument
-        is claude's. Without a profile: the folder's binding (ccwrap bind), then
-        $CCWRAP_PROFILE, then the default.
+        ccwrap's options come first; every other argument goes to claude unchanged:
+        `ccwrap run -p "explain this repo"` is claude's print mode, and
+        `ccwrap run work --model opus` runs claude with --model opus on profile work.
+        After --, every argument is claude's. Without a profile: the folder's binding
+        (ccwrap bind), then $CCWRAP_PROFILE, then the default.
         """
         request = ctx.meta.get(REQUEST_KEY) or RunRequest(
             profile, proxy, dry_run, json_output, tuple(args or ()), force=force
@@ -198,6 +199,7 @@ def execute(request: RunRequest) -> int:
     """One core call → render; returns the exit status (exec does not return)."""
     from ccwrap.cli.commands.bind import choose_profile
     from ccwrap.launch.process import launch, prepare_launch, wants_proxy
+    from ccwrap.ledger.launches import tracked
     from ccwrap.profiles.store import ProfileStore
 
     if request.json and not request.dry_run:
@@ -226,7 +228,27 @@ def execute(request: RunRequest) -> int:
         sys.stderr.write(f"ccwrap: warning: {message}\n")
     sys.stderr.flush()
     sys.stdout.flush()
-    return launch(plan, ctx.paths.run_dir)
+    record = _launch_record(ctx, chosen, plan.env, args, supervised=not plan.inline)
+    return tracked(ctx.paths, record, lambda: launch(plan, ctx.paths.run_dir), env=plan.env)
+
+
+def _launch_record(
+    ctx: Context, profile: Profile, env: Mapping[str, str], args: Sequence[str], **kind: bool
+) -> Launch:
+    """What the ledger keeps about a launch, to attribute its transcripts later."""
+    from pathlib import Path
+
+    from ccwrap.ledger.launches import Launch, session_flag
+
+    config = env.get("CLAUDE_CONFIG_DIR")
+    return Launch(
+        profile=profile.name,
+        cwd=ctx.cwd,
+        claude_config_dir=Path(config).expanduser() if config else ctx.claude_config_dir,
+        supervised=kind.get("supervised", True),
+        proxied=kind.get("proxied", False),
+        session_id=session_flag(list(args)),
+    )
 
 
 def _print_plan(plan: LaunchPlan, json_output: bool, choice: Choice) -> None:
@@ -259,19 +281,23 @@ def _run_behind_proxy(
 ) -> int:
     """The proxy path: ccwrap stays alive beside claude (see ccwrap.proxy.session)."""
     from ccwrap.keys.sources import SecretStore
+    from ccwrap.ledger.launches import tracked
     from ccwrap.proxy import session
 
     profile = choice.profile
     if dry_run:
         # Nothing starts and no key is read: the URL and the token are placeholders.
         plan = session.plan_behind_proxy(
-            ctx, profile, args, base_url="http://127.0.0.1:<port>", token=DRY_RUN_TOKEN, key=None
+            ctx, profile, args, base_url="http://127.0.0.1:<port>", token=DRY_RUN_TOKEN
         )
         _print_plan(plan, json_output, choice)
         return 0
     sys.stderr.flush()
     sys.stdout.flush()
-    return session.run_behind_proxy(ctx, SecretStore(ctx), profile, args)
+    record = _launch_record(ctx, profile, ctx.environ, args, proxied=True)
+    return tracked(
+        ctx.paths, record, lambda: session.run_behind_proxy(ctx, SecretStore(ctx), profile, args)
+    )
 
 
 def render_plan(plan: LaunchPlan) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from ccwrap.cli.common import JsonOption, Services, complete_profile, info, print_json, warn
-from ccwrap.errors import SettingsError
+from ccwrap.errors import SettingsError, UsageError
 
 if TYPE_CHECKING:
     from ccwrap.claude.settings_files import EffectiveView, Origin
@@ -92,8 +92,21 @@ def _list_conflicts(conflicts: list[Conflict]) -> None:
 
 
 # -- apply -------------------------------------------------------------------------------------
+StatuslineOption = typer.Option(
+    None,
+    "--statusline/--no-statusline",
+    help="Also install (or remove) `ccwrap statusline` as Claude Code's statusLine; default: "
+    "keep it as it is. An existing statusLine of yours is replaced only if you agree.",
+)
+
+
 def apply(  # noqa: PLR0917 -- Typer maps parameters to options
-    name: str = NameArgument,
+    name: str | None = typer.Argument(
+        None,
+        help="Profile name (default: the one this file was applied with; with --statusline alone,"
+        " none).",
+        autocompletion=complete_profile,
+    ),
     scope: ScopeChoice = ScopeOption,
     dry_run: bool = DryRunOption,
     yes: bool = typer.Option(
@@ -111,26 +124,50 @@ def apply(  # noqa: PLR0917 -- Typer maps parameters to options
         help="Also set processWrapper to `ccwrap wrap` (user scope): background and dispatched "
         "sessions then start on their folder's profile (claude newer than 2.1.197).",
     ),
+    statusline: bool | None = StatuslineOption,
 ) -> None:
     """Write a profile's env and apiKeyHelper into a Claude Code settings file."""
-    from ccwrap.settings.writer import check_plaintext_scope, desired_settings
+    from ccwrap.settings.writer import (
+        STATUS_LINE,
+        check_plaintext_scope,
+        desired_settings,
+        status_line_setting,
+    )
 
     services = Services.from_os()
-    profile = services.store.get(name)
+    writer = _writer(scope)
+    state = writer.state()
+    name = name or state.profile
+    if name is None and statusline is None:
+        raise UsageError(
+            "which profile?", hint="ccwrap settings apply NAME, or --statusline on its own"
+        )
+    profile = services.store.get(name) if name else None
     key = None
-    if plaintext_key:
+    if plaintext_key and profile is not None:
         check_plaintext_scope(scope.value)
         key = services.secrets.read(profile.name, profile.key)
-    desired = desired_settings(profile, scope.value, plaintext_key=key, wrapper=wrapper)
-    writer = _writer(scope)
+    if wrapper and profile is None:
+        raise UsageError(
+            "--wrapper goes with a profile", hint="ccwrap settings apply NAME --wrapper"
+        )
+    desired = (
+        desired_settings(profile, scope.value, plaintext_key=key, wrapper=wrapper)
+        if profile
+        else {}
+    )
+    owned = state.ownership.slots.get(STATUS_LINE)
+    if statusline or (statusline is None and owned is not None):
+        desired[STATUS_LINE] = status_line_setting(scope.value)
     preview = writer.preview_apply(desired)
     if dry_run:
         _show_dry_run(preview)
         return
     approved = _approve(preview, force)
     _guard_local(writer, yes, plaintext=key is not None)
-    change = writer.apply(desired, profile=profile.name, approved=approved)
-    _report_written(change, f"profile {profile.name!r} ({scope.value} scope)")
+    change = writer.apply(desired, profile=name, approved=approved)
+    what = f"profile {name!r}" if name else "the status line"
+    _report_written(change, f"{what} ({scope.value} scope)")
     if key is not None:
         _warn_plaintext(change)
 
@@ -145,6 +182,7 @@ def use(name: str = NameArgument, dry_run: bool = DryRunOption, force: bool = Fo
         force=force,
         plaintext_key=False,
         wrapper=False,
+        statusline=None,
     )
 
 

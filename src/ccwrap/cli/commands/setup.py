@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 NAME = typer.Argument(
     None, help="Profile name (new: created; existing: edited).", autocompletion=complete_profile
 )
-PRESET = typer.Option(None, "--preset", help="A known gateway (see the README's presets table).")
+PRESET = typer.Option(None, "--preset", help="A known gateway (see docs/gateways.md).")
 KEY_STDIN = typer.Option(False, "--key-stdin", help="Read the key from standard input.")
 INSECURE = typer.Option(
     False, "--insecure-storage", help="Keep the key in a 0600 plain-text file, not the keyring."
@@ -41,6 +41,7 @@ def setup(  # noqa: PLR0917 - one parameter per option
     default: bool = DEFAULT,
     no_check: bool = NO_CHECK,
     yes: bool = YES,
+    force: bool = opt.FORCE_ENV,
     *,
     fields: opt.FieldValues,
 ) -> None:
@@ -50,6 +51,7 @@ def setup(  # noqa: PLR0917 - one parameter per option
     from ccwrap.profiles.wizard import SetupRequest, SetupWizard
 
     changes = changes_from_options(fields)
+    changes.force_env = force
     # The URL and the key source are the wizard's own questions (asked, checked, normalised).
     url, key_source = changes.get("base_url"), changes.get("key")
     changes.set("base_url", None)
@@ -100,6 +102,7 @@ def render(result: SetupResult) -> None:
         f"next: ccwrap run -p {name}   (launch claude with it)\n"
         f"      ccwrap use {name}   (make plain `claude` use it)\n"
         f"      ccwrap alias add cc-{name} --profile {name}   (a shell shortcut)\n"
+        "      ccwrap settings apply --statusline   (cost and cache hits in claude's status bar)\n"
         f"      ccwrap doctor --profile {name}   (if something does not work)"
     )
 

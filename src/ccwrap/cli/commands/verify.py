@@ -13,6 +13,7 @@ from ccwrap.errors import UsageError
 if TYPE_CHECKING:
     import sqlite3
 
+    from ccwrap.context import Context
     from ccwrap.verify.history import History
     from ccwrap.verify.model import CheckResult, Run
     from ccwrap.verify.runner import Options, Prepared
@@ -76,8 +77,12 @@ def verify(
         for name in names
     ]
     prepared = [runner.prepare(services.ctx, t, options) for t in targets]
-    _ask(targets, prepared, yes)
-    runs = _run_all(services, targets, prepared, options)
+    _ask(targets, prepared, yes)  # a refusal changes no file
+    conn = _ledger(services)  # before spending: a ledger that cannot be written stops here
+    try:
+        runs = _run_all(services.ctx, conn, targets, prepared, options)
+    finally:
+        conn.close()
     if json_output:
         data = (
             runs[0].to_json()
@@ -97,25 +102,25 @@ def _ledger(services: Services) -> sqlite3.Connection:
 
 
 def _run_all(
-    services: Services, targets: list[Target], prepared: list[Prepared], options: Options
+    ctx: Context,
+    conn: sqlite3.Connection,
+    targets: list[Target],
+    prepared: list[Prepared],
+    options: Options,
 ) -> list[Run]:
     from ccwrap.verify import history, runner
 
-    conn = _ledger(services)  # before spending: a ledger that cannot be written stops here
     runs = []
-    try:
-        for target, plan in zip(targets, prepared, strict=True):
-            run = runner.new_run(target, plan)
-            runs.append(run)
-            try:
-                runner.execute(services.ctx, run, plan, target=target, options=options)
-            finally:  # Ctrl-C too: what ran is kept
-                history.save(conn, history.mark_changes(conn, run))
-                if run.interrupted:
-                    done = sum(c.status != "skip" for c in run.checks)
-                    info(f"verify: interrupted; {done} checks that ran are saved (--history)")
-    finally:
-        conn.close()
+    for target, plan in zip(targets, prepared, strict=True):
+        run = runner.new_run(target, plan)
+        runs.append(run)
+        try:
+            runner.execute(ctx, run, plan, target=target, options=options)
+        finally:  # Ctrl-C too: what ran is kept
+            history.save(conn, history.mark_changes(conn, run))
+            if run.interrupted:
+                done = sum(c.status != "skip" for c in run.checks)
+                info(f"verify: interrupted; {done} checks that ran are saved (--history)")
     return runs
 
 
@@ -142,8 +147,7 @@ def plan_text(target: Target, plan: Prepared) -> str:
     )
     return (
         f"verify {target.profile}: {escape_control(target.base_url)}, "
-        f"model {escape_control(target.model)} "
-        f"({target.model_source})\n"
+        f"model {escape_control(target.model)} ({escape_control(target.model_source)})\n"
         f"  {spend.requests} request{'s' if spend.requests != 1 else ''} ({labels})\n"
         f"  at most {spend.input_tokens:,} input and {spend.output_tokens:,} output tokens "
         f"({NO_PRICES})"
@@ -172,12 +176,10 @@ def spent_text(run: Run) -> str:
 
 
 def render(run: Run) -> str:
-    from ccwrap.text import escape_control
+    from ccwrap.text import escape_control as esc
     from ccwrap.verify.model import SIGNALS
 
-    lines = [
-        f"verify {run.profile}: {escape_control(run.base_url)}, model {escape_control(run.model)}"
-    ]
+    lines = [f"verify {run.profile}: {esc(run.base_url)}, model {esc(run.model)}"]
     for result in run.ordered():
         lines += _line(result)
     counts = {s: sum(c.status == s for c in run.checks) for s in SYMBOLS}
@@ -221,6 +223,7 @@ def _history(services: Services, profile: str | None, json_output: bool) -> None
 
 
 def render_history(found: History) -> str:
+    from ccwrap.text import escape_control
     from ccwrap.verify.history import shown_date
 
     if not found.runs:
@@ -231,7 +234,8 @@ def render_history(found: History) -> str:
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         mark = "✓" if run.ok else "✗"
         lines.append(
-            f"{mark} #{run.id} {shown_date(run.started_at)}  {run.profile}  {run.model}  {summary}"
+            f"{mark} #{run.id} {shown_date(run.started_at)}  {run.profile}  "
+            f"{escape_control(run.model)}  {summary}"
             + ("  (interrupted)" if run.interrupted else "")
         )
         for result in run.ordered():
