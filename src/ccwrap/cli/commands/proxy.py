@@ -29,7 +29,7 @@ def proxy(
     from ccwrap.proxy.server import serve_foreground
 
     services = Services.from_os()
-    chosen = resolve(services.store, profile, services.ctx.environ)
+    chosen = resolve(services.store, profile, services.ctx.environ, services.ctx.cwd, force=True)
     config = ProxyConfig.from_profile(chosen, services.secrets, environ=services.ctx.environ)
     serve_foreground(config, port=port, on_ready=_print_exports)
 
