@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from ccwrap.context import Context
 from ccwrap.ledger.database import open_ledger
 from ccwrap.ledger.recorder import LedgerWriter
+from ccwrap.proxy.ledger_hook import LedgerHook
 from tests.support.gateway import RecordedRequest, TestGateway, sse
 from tests.support.proxy_support import RawUpstream, auth_headers, read_request, running_proxy
 
@@ -56,6 +57,10 @@ def writer() -> Iterator[LedgerWriter]:
     writer.close()
 
 
+def hook(writer: LedgerWriter, rules: dict[str, str] | None = None) -> LedgerHook:
+    return LedgerHook(writer, profile="work", model_map=rules)
+
+
 def rows(writer: LedgerWriter) -> list[dict[str, Any]]:
     writer.close()
     conn = open_ledger(Context.from_os().paths)
@@ -85,7 +90,7 @@ def test_streamed_and_json_answers_match_the_gateway(
         return JSONResponse(answer)
 
     gateway.handler = handler
-    with running_proxy(gateway.url, ledger=writer, profile="work") as proxy:
+    with running_proxy(gateway.url, hooks=[hook(writer)], profile="work") as proxy:
         for n in range(6):
             body = {
                 "model": "claude-x",
@@ -119,7 +124,9 @@ def test_errors_and_the_model_map(gateway: TestGateway, writer: LedgerWriter) ->
 
     gateway.handler = handler
     rules = {"claude-haiku-4-5": "glm-air"}
-    with running_proxy(gateway.url, ledger=writer, profile="work", model_map=rules) as proxy:
+    with running_proxy(
+        gateway.url, hooks=[hook(writer, rules)], profile="work", model_map=rules
+    ) as proxy:
         body = {"model": "claude-haiku-4-5", "max_tokens": 8, "messages": []}
         assert post(proxy, body).status_code == 429
     [row] = rows(writer)
@@ -146,7 +153,7 @@ def test_a_cut_stream_keeps_what_was_reported(writer: LedgerWriter) -> None:
     body = {"model": "m", "stream": True, "messages": []}
     with (
         RawUpstream(handler=cut) as upstream,
-        running_proxy(upstream.url, ledger=writer, profile="work") as proxy,
+        running_proxy(upstream.url, hooks=[hook(writer)], profile="work") as proxy,
         httpx.stream(
             "POST", proxy.base_url + "/v1/messages", headers=auth_headers(), json=body
         ) as answer,
@@ -165,7 +172,7 @@ def test_an_unreachable_gateway_is_recorded(writer: LedgerWriter) -> None:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()  # nothing listens there
-    with running_proxy(f"http://127.0.0.1:{port}", ledger=writer, profile="work") as proxy:
+    with running_proxy(f"http://127.0.0.1:{port}", hooks=[hook(writer)], profile="work") as proxy:
         answer = post(proxy, {"model": "claude-x", "messages": []}, **SESSION)
     assert answer.status_code >= 500
     [row] = rows(writer)
@@ -180,7 +187,7 @@ def test_an_unreachable_gateway_is_recorded(writer: LedgerWriter) -> None:
 def test_the_proxys_own_refusals_are_not_recorded(
     gateway: TestGateway, writer: LedgerWriter
 ) -> None:
-    with running_proxy(gateway.url, ledger=writer, profile="work") as proxy:
+    with running_proxy(gateway.url, hooks=[hook(writer)], profile="work") as proxy:
         wrong = httpx.post(proxy.base_url + "/v1/messages", json={}, headers=auth_headers("nope"))
         assert wrong.status_code == 401
         assert httpx.get(proxy.base_url + "/v1/other", headers=auth_headers()).status_code == 404
@@ -197,7 +204,7 @@ def test_concurrent_proxies_on_one_ledger_lose_nothing(gateway: TestGateway) -> 
     writers = [LedgerWriter(Context.from_os().paths) for _ in range(3)]
     body = {"model": "claude-x", "max_tokens": 8, "stream": True, "messages": []}
     with contextlib.ExitStack() as stack:
-        proxies = [stack.enter_context(running_proxy(gateway.url, ledger=w, profile=f"p{i}"))
+        proxies = [stack.enter_context(running_proxy(gateway.url, hooks=[hook(w)], profile=f"p{i}"))
                    for i, w in enumerate(writers)]  # fmt: skip
 
         def hammer(proxy: Any) -> None:

@@ -197,3 +197,37 @@ def test_auto_proxy_for_computed_headers(cli: CliRunner, standin: Path) -> None:
     plan = json.loads(cli("run", "--dry-run", "--json").stdout)
     assert plan["settings"]["env"]["ANTHROPIC_BASE_URL"] == "http://127.0.0.1:<port>"
     assert "ANTHROPIC_CUSTOM_HEADERS" not in plan["settings"]["env"]
+
+
+def test_a_private_ca_in_node_extra_ca_certs_works_for_doctor_and_run_proxy_alike(
+    standin: Path, cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One trust store (ccwrap.net.tls): the CA given to Claude Code is trusted by both."""
+    import ssl
+
+    import trustme
+
+    from tests.support.proxy_support import RawUpstream, answer_every_request
+
+    authority = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    pem = tmp_path / "private-ca.pem"
+    authority.cert_pem.write_to_path(str(pem))
+    monkeypatch.setenv("NODE_EXTRA_CA_CERTS", str(pem))
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    with RawUpstream(handler=answer_every_request, ssl_context=context) as upstream:
+        result = cli("doctor", "--url", upstream.url, "--key-stdin", "--json", input=KEY)
+        checks = {c["id"]: c for c in json.loads(result.stdout)["checks"]}
+        assert checks["net.tls"]["status"] == "ok", checks["net.tls"]
+        save(upstream.url, proxy="always")
+        monkeypatch.setenv("GW_KEY", KEY)
+        done = subprocess.run(
+            [sys.executable, "-m", "ccwrap", "run", "--", "-p", "hi"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(standin.read_text())["status"] == 200

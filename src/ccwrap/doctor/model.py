@@ -20,6 +20,7 @@ TITLES: dict[str, str] = {
     "settings.untrusted": "no checkout setting runs a command or gets your key",
     "claude.missing": "claude installed",
     "claude.version": "claude version",
+    "client.dispatched": "dispatched sessions reach this gateway",
     "net.dns": "host name resolves",
     "net.refused": "gateway accepts connections",
     "net.tls": "TLS certificate trusted",

@@ -24,12 +24,12 @@ from ccwrap.context import Context, ensure_private_dir
 from ccwrap.errors import ProxyError
 from ccwrap.keys.sources import KeySource, SecretStore
 from ccwrap.launch.process import LaunchPlan, launch, prepare_launch
-from ccwrap.ledger.recorder import writer_for
+from ccwrap.net.hosts import LOOPBACK, LOOPBACK_NAMES
 from ccwrap.profiles.store import Profile
 from ccwrap.proxy.config import ProxyConfig, new_session_token
+from ccwrap.proxy.ledger_hook import ledger_hooks
 from ccwrap.proxy.server import ProxyHandle, bind, start_background
 
-LOOPBACK_NAMES = ("127.0.0.1", "localhost")
 LOG_NAME = "proxy.log"
 LOG_LIMIT = 1 << 20
 
@@ -111,7 +111,7 @@ def run_behind_proxy(
     )
     check_startable(config, profile.name)
     sock = bind(port)
-    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    base_url = f"http://{LOOPBACK}:{sock.getsockname()[1]}"
     try:
         held = [s for s in (config.key, *config.secret_headers.values()) if s]
         plan = plan_behind_proxy(
@@ -123,13 +123,14 @@ def run_behind_proxy(
         raise
     # Not waiting for uvicorn (~0.2 s of imports here): claude starts meanwhile and its first
     # request waits in the backlog. What the proxy's start-up can refuse has been checked above.
-    ledger = writer_for(ctx.paths, ctx.environ)
-    config = dataclasses.replace(config, ledger=ledger)
-    proxy = start_background(config, sock=sock, wait=False, log_stream=log)
+    hooks, close_ledger = ledger_hooks(
+        ctx.paths, ctx.environ, profile=profile.name, model_map=profile.model_map
+    )
+    proxy = start_background(config, sock=sock, wait=False, log_stream=log, hooks=hooks)
     cleanup: list[Callable[[], None]] = [
         functools.partial(report_failed_start, proxy),
         proxy.close,
-        *([ledger.close] if ledger is not None else []),  # after the proxy: its last rows
+        close_ledger,  # after the proxy: the rows of its last requests
         log.close,
     ]
     return launch(plan, ctx.paths.run_dir, cleanup=cleanup)

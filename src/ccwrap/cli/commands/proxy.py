@@ -15,29 +15,30 @@ def register(app: typer.Typer) -> None:
 
 def proxy(
     profile: str | None = ProfileOption,
-    port: int = typer.Option(0, "--port", min=0, max=65535, help="Port (default: a free one)."),
+    port: int = typer.Option(
+        0, "--port", min=0, max=65535, metavar="PORT", help="Port (default: a free one)."
+    ),
 ) -> None:
     """Run the loopback proxy in the foreground until Ctrl-C.
 
     Once it listens, it prints the two lines a client needs (eval them in a shell); one log line
     per request goes to stderr. The real key stays in this process: clients get a session token.
     """
-    from dataclasses import replace
-
-    from ccwrap.ledger.recorder import writer_for
     from ccwrap.profiles.store import resolve
     from ccwrap.proxy.config import ProxyConfig
+    from ccwrap.proxy.ledger_hook import ledger_hooks
     from ccwrap.proxy.server import serve_foreground
 
     services = Services.from_os()
-    chosen = resolve(services.store, profile, services.ctx.environ)
+    chosen = resolve(services.store, profile, services.ctx.environ, services.ctx.cwd, force=True)
     config = ProxyConfig.from_profile(chosen, services.secrets, environ=services.ctx.environ)
-    ledger = writer_for(services.ctx.paths, services.ctx.environ)
+    hooks, close_ledger = ledger_hooks(
+        services.ctx.paths, services.ctx.environ, profile=chosen.name, model_map=chosen.model_map
+    )
     try:
-        serve_foreground(replace(config, ledger=ledger), port=port, on_ready=_print_exports)
+        serve_foreground(config, port=port, on_ready=_print_exports, hooks=hooks)
     finally:
-        if ledger is not None:
-            ledger.close()  # the rows of the last requests
+        close_ledger()  # the rows of the last requests
 
 
 def _print_exports(base_url: str, token: str) -> None:
