@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import typer
@@ -35,10 +36,18 @@ def proxy(
     hooks, close_ledger = ledger_hooks(
         services.ctx.paths, services.ctx.environ, profile=chosen.name, model_map=chosen.model_map
     )
+    # uvicorn re-raises the SIGTERM it handled once it has shut down; with the default action
+    # that would end the process before the ledger's last rows are written.
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         serve_foreground(config, port=port, on_ready=_print_exports, hooks=hooks)
     finally:
         close_ledger()  # the rows of the last requests
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _print_exports(base_url: str, token: str) -> None:
