@@ -210,3 +210,13 @@ def test_session_flag() -> None:
     assert session_flag(["--session-id", "abc"]) == "abc"
     assert session_flag(["--session-id=abc"]) == "abc"
     assert session_flag(["-p", "hi"]) is None
+
+
+def test_costs_in_two_currencies_do_not_add_up() -> None:
+    usd = Prices(input=1.0, currency="USD")
+    cny = Prices(input=1.0, currency="CNY")
+    rows = [row(input_tokens=1_000_000), row(profile="cn", input_tokens=1_000_000)]
+    summary = summarize(rows, by="profile", prices={"p": usd, "cn": cny})
+    assert [g.to_json()["cost"] for g in summary.groups] == [1.0, 1.0]
+    assert summary.total.mixed
+    assert summary.total.to_json()["cost"] is None

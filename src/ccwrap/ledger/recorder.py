@@ -17,6 +17,7 @@ import logging
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ccwrap.proxy")
 
+LINGER_SECONDS = 0.5  # how long the writer lets rows gather before one transaction
 CAP_CHECK_EVERY = 500  # rows written between two checks of the size cap
 WRITE_ATTEMPTS = 3
 COLUMNS = (
@@ -108,9 +110,12 @@ _CLOSE = object()
 class LedgerWriter:
     """A queue and one daemon thread that writes it to the ledger in batches."""
 
-    def __init__(self, paths: Paths, *, cap_bytes: int | None = None) -> None:
+    def __init__(
+        self, paths: Paths, *, cap_bytes: int | None = None, linger: float = LINGER_SECONDS
+    ) -> None:
         self.paths = paths
         self.cap_bytes = cap_bytes
+        self.linger = linger
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -163,6 +168,10 @@ class LedgerWriter:
 
     def _next_batch(self) -> tuple[list[RequestRecord], bool]:
         item = self._queue.get()
+        if item is not _CLOSE and self.linger:
+            # Let a few more rows arrive: one transaction for many keeps the thread (and the
+            # GIL it shares with the event loop) quiet while requests are being answered.
+            time.sleep(self.linger)
         batch: list[RequestRecord] = []
         closing = False
         while True:
@@ -271,6 +280,10 @@ class Observation:
     def chunk(self, data: bytes) -> None:
         if self._tap is not None:
             self._tap.feed(data)
+
+    @property
+    def has_usage(self) -> bool:
+        return self._tap is not None and self._tap.usage.known
 
     def finish(
         self,

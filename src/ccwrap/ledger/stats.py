@@ -161,6 +161,11 @@ class Group:
         return cuts[round(quantile * 100) - 1]
 
     @property
+    def mixed(self) -> bool:
+        """Costs in more than one currency: they do not add up."""
+        return len(self.currencies) > 1
+
+    @property
     def currency(self) -> str:
         known = self.currencies - {""}
         return next(iter(known)) if len(known) == 1 else ""
@@ -176,7 +181,7 @@ class Group:
             "output_tokens": self.output_tokens,
             "cache_read_input_tokens": self.cache_read_input_tokens,
             "cache_creation_input_tokens": self.cache_creation_input_tokens,
-            "cost": None if self.cost is None else round(self.cost, 6),
+            "cost": None if self.cost is None or self.mixed else round(self.cost, 6),
             "ttfb_p50_ms": None if p50 is None else round(p50, 1),
         }
 

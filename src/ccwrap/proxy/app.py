@@ -26,7 +26,7 @@ from ccwrap.net.tls import trust_store
 from ccwrap.proxy.config import ProxyConfig
 from ccwrap.proxy.failures import error_body, failed, upstream_error
 from ccwrap.proxy.headers import CREDENTIALS, HeaderPlan, request_headers, response_headers
-from ccwrap.proxy.hooks import Headers, Hook, Outbound, Summary, Watches
+from ccwrap.proxy.hooks import Headers, Hook, Outbound, Summary, Watch, Watches
 from ccwrap.proxy.model_map import ModelMap, ModelMapHook
 from ccwrap.proxy.policy import (
     Route,
@@ -243,19 +243,25 @@ class Forwarder:
                 response = await self.open(transport, request)
         except UpstreamError as exc:
             await self.fail(send, ex, exc)
+            # The hooks see an exchange the upstream never answered too: the proxy's own status,
+            # no headers, and a summary without a first byte (the usage ledger records it).
+            ex.watches.items = self.watch(outbound, ex.status, [])
             return
         ex.ttfb = time.perf_counter()
         ex.status = response.status
-        ex.watches.items = [
-            watch
-            for hook in self.hooks
-            if (watch := hook.watch(outbound, response.status, response.headers)) is not None
-        ]
+        ex.watches.items = self.watch(outbound, response.status, response.headers)
         try:
             await self.relay(transport, response, send, ex)
         finally:
             with contextlib.suppress(UpstreamError), transport.errors():
                 await response.aclose()
+
+    def watch(self, outbound: Outbound, status: int, headers: Headers) -> list[Watch]:
+        return [
+            watch
+            for hook in self.hooks
+            if (watch := hook.watch(outbound, status, headers)) is not None
+        ]
 
     async def open(self, transport: Transport, request: UpstreamRequest) -> UpstreamResponse:
         """Send upstream; resend once on a fresh connection when a reused one was dead.

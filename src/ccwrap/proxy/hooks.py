@@ -8,7 +8,9 @@ calls, both on the event loop (never block; nothing here may raise except to ref
     other headers). The model map renames the model here.
 ``watch(request, status, headers) -> Watch | None``
     Once the upstream's status line and headers have arrived: a :class:`Watch` for this
-    exchange, or None to stay out of it.
+    exchange, or None to stay out of it. Also when the upstream never answered (unreachable,
+    timed out): then with the proxy's own error status and no headers, and the summary has no
+    ``first_byte``.
 
 A :class:`Watch` then sees the answer as it passes:
 

@@ -27,6 +27,7 @@ from ccwrap.launch.process import LaunchPlan, launch, prepare_launch
 from ccwrap.net.hosts import LOOPBACK, LOOPBACK_NAMES
 from ccwrap.profiles.store import Profile
 from ccwrap.proxy.config import ProxyConfig, new_session_token
+from ccwrap.proxy.ledger_hook import ledger_hooks
 from ccwrap.proxy.server import ProxyHandle, bind, start_background
 
 LOG_NAME = "proxy.log"
@@ -122,10 +123,14 @@ def run_behind_proxy(
         raise
     # Not waiting for uvicorn (~0.2 s of imports here): claude starts meanwhile and its first
     # request waits in the backlog. What the proxy's start-up can refuse has been checked above.
-    proxy = start_background(config, sock=sock, wait=False, log_stream=log)
+    hooks, close_ledger = ledger_hooks(
+        ctx.paths, ctx.environ, profile=profile.name, model_map=profile.model_map
+    )
+    proxy = start_background(config, sock=sock, wait=False, log_stream=log, hooks=hooks)
     cleanup: list[Callable[[], None]] = [
         functools.partial(report_failed_start, proxy),
         proxy.close,
+        close_ledger,  # after the proxy: the rows of its last requests
         log.close,
     ]
     return launch(plan, ctx.paths.run_dir, cleanup=cleanup)

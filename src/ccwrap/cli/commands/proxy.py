@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import typer
@@ -26,12 +27,27 @@ def proxy(
     """
     from ccwrap.profiles.store import resolve
     from ccwrap.proxy.config import ProxyConfig
+    from ccwrap.proxy.ledger_hook import ledger_hooks
     from ccwrap.proxy.server import serve_foreground
 
     services = Services.from_os()
     chosen = resolve(services.store, profile, services.ctx.environ, services.ctx.cwd, force=True)
     config = ProxyConfig.from_profile(chosen, services.secrets, environ=services.ctx.environ)
-    serve_foreground(config, port=port, on_ready=_print_exports)
+    hooks, close_ledger = ledger_hooks(
+        services.ctx.paths, services.ctx.environ, profile=chosen.name, model_map=chosen.model_map
+    )
+    # uvicorn re-raises the SIGTERM it handled once it has shut down; with the default action
+    # that would end the process before the ledger's last rows are written.
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        serve_foreground(config, port=port, on_ready=_print_exports, hooks=hooks)
+    finally:
+        close_ledger()  # the rows of the last requests
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _print_exports(base_url: str, token: str) -> None:

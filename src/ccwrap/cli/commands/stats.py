@@ -195,7 +195,7 @@ def _cells(group: Group) -> list[str]:
         _tokens(group.cache_read_input_tokens),
         _tokens(group.cache_creation_input_tokens),
         "—" if rate is None else f"{rate:.0%}",
-        format_cost(group.cost, group.currency),
+        "mixed" if group.mixed else format_cost(group.cost, group.currency),
         "—" if p50 is None or p95 is None else f"{p50:.0f}/{p95:.0f}",
     ]
 
@@ -219,7 +219,7 @@ def _chart(console: Console, summary: Summary) -> None:
     days = summary.days[-CHART_DAYS:]
     if len(days) < 2:
         return
-    priced = any(day.cost is not None for day in days)
+    priced = any(day.cost is not None for day in days) and not summary.total.mixed
 
     def value(day: Group) -> float:
         return (day.cost or 0.0) if priced else float(day.cacheable + day.output_tokens)
