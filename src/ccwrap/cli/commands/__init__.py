@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 def register(app: typer.Typer) -> None:
     from ccwrap.cli.commands import (
         doctor,
+        inspect,
         key,
         profile,
         proxy,
@@ -35,6 +36,7 @@ def register(app: typer.Typer) -> None:
     settings.register(app)
     doctor.register(app)
     verify.register(app)
+    inspect.register(app)
     stats.register(app)
     statusline.register(app)
     shell.register(app)
