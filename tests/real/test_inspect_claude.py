@@ -20,9 +20,10 @@ from ccwrap.context import Context
 from ccwrap.inspect.runner import STANDIN_KEY, STANDIN_SECRET
 from ccwrap.profiles.store import Profile, ProfileStore
 from tests.conftest import require
-from tests.real.test_run_claude import claude_world  # noqa: F401 - the fixture, reused
+from tests.real import test_run_claude
 from tests.support.claude_pin import latest_claude
 
+claude_world = test_run_claude.claude_world  # the fixture, reused
 GATEWAY = "https://gateway.invalid/v1-never-contacted"
 
 
