@@ -157,3 +157,49 @@ def test_latest_claude_discovers_through_the_proxy_when_quiet(
     for request in messages(report):
         assert request["cache_ttl"] == "1h"
         assert request["attribution_block"] is False
+
+
+TOOL_SEARCH_BETA = "advanced-tool-use-2025-11-20"
+
+
+@pytest.mark.claude
+def test_pinned_claude_sends_tool_search_only_with_enable_tool_search(
+    real_claude: Path, claude_world: Callable[..., None]
+) -> None:
+    """Through a custom base URL, 2.1.197 sends the tool search beta only with
+    ENABLE_TOOL_SEARCH; no fine-grained tool streaming beta either way (client.features)."""
+    claude_world(real_claude)
+    save()
+    _, plain, output = inspect()
+    assert all(TOOL_SEARCH_BETA not in r["betas"] for r in messages(plain)), output
+    save(env={"ENABLE_TOOL_SEARCH": "1"})
+    _, enabled, output = inspect()
+    assert all(TOOL_SEARCH_BETA in r["betas"] for r in messages(enabled)), output
+    for report in (plain, enabled):
+        for request in messages(report):
+            assert not any("fine-grained" in beta for beta in request["betas"])
+
+
+@pytest.mark.claude
+def test_pinned_claude_skips_discovery_when_quiet(
+    real_claude: Path, claude_world: Callable[..., None]
+) -> None:
+    claude_world(real_claude)
+    save(gateway_discovery=True)
+    code, report, output = inspect()
+    assert code == 0, output
+    assert report["discovery"] is False
+    assert report["mismatches"] == []
+    assert "skips model discovery" in report["notes"][0]
+
+
+@pytest.mark.claude_latest
+def test_latest_claude_sends_tool_search_beta_anyway(claude_world: Callable[..., None]) -> None:
+    latest = latest_claude()
+    require(latest is not None, "the newest claude is not in .cache")
+    assert latest is not None
+    claude_world(latest)
+    save()
+    _, report, output = inspect()
+    assert all(TOOL_SEARCH_BETA in r["betas"] for r in messages(report)), output
+    assert not any("fine-grained" in b for r in messages(report) for b in r["betas"])
