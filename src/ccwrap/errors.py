@@ -6,7 +6,9 @@ turns them into a message on stderr and an exit code.
     CcwrapError
     ├── UsageError              bad flags or arguments the parser could not catch
     ├── ConfigError             config.toml unreadable, invalid, or a profile field out of range
-    │   └── ProfileNotFound     names the profiles that exist
+    │   ├── ProfileNotFound     names the profiles that exist
+    │   │   └── BoundProfileMissing  a folder binding names a profile that does not exist
+    │   └── BindingMismatch     --profile B inside a folder bound to A, without --force
     ├── InvalidURL              a base URL the client could not use (see urls.py)
     ├── KeyStoreError           a key cannot be read, written or deleted
     │   ├── KeyringUnavailable  no usable OS keyring (headless server, no D-Bus)
@@ -83,6 +85,14 @@ class ConfigError(CcwrapError):
 
 class ProfileNotFound(ConfigError):
     pass
+
+
+class BoundProfileMissing(ProfileNotFound):
+    """A folder's binding names a profile that does not exist (never a fallback)."""
+
+
+class BindingMismatch(ConfigError):
+    """The leak guard: a profile other than the folder's binding, without ``--force``."""
 
 
 class InvalidURL(ConfigError):

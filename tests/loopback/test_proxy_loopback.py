@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
+import contextlib
 import gzip
 import importlib.util
+import io
 import json
 import socket
 import ssl
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -20,12 +23,15 @@ from hypothesis import strategies as st
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from ccwrap.proxy.hooks import Headers, Outbound, Summary, Watch
 from tests.conftest import require
 from tests.support.gateway import RecordedRequest, TestGateway, sse
 from tests.support.proxy_support import (
     KEY,
     TOKEN,
+    ForwardProxy,
     RawUpstream,
+    answer_every_request,
     auth_headers,
     raw_exchange,
     read_request,
@@ -45,23 +51,29 @@ MESSAGE = {
 }
 
 
-@pytest.fixture(autouse=True, params=["aiohttp", "httpcore"])
-def upstream_transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every test here runs on both upstream transports (aio.py with the `fast` extra, else
-    netio.py)."""
-    from ccwrap.proxy import upstream
+# (upstream transport, server side): the two installs, and the two mixed ones.
+STACKS = {
+    "fast": ("auto", "auto"),  # aiohttp upstream, uvloop + httptools server: `[fast]`
+    "default": ("httpcore", "asyncio"),  # httpcore upstream, asyncio + h11: plain install
+    "aiohttp-h11": ("auto", "asyncio"),
+    "httpcore-httptools": ("httpcore", "auto"),
+}
 
-    if request.param == "aiohttp":
+
+@pytest.fixture(autouse=True, params=list(STACKS))
+def proxy_stack(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs on every upstream transport × server side combination
+    (proxy/upstream/; uvicorn with uvloop + httptools or with asyncio + h11)."""
+    from tests.support import proxy_support
+
+    transport, server = STACKS[request.param]
+    if transport == "auto":
         require(importlib.util.find_spec("aiohttp") is not None, "aiohttp (the fast extra)")
-    else:
-        original = upstream.fast_transport
-        monkeypatch.setattr(
-            upstream,
-            "fast_transport",
-            lambda config, context, keepalive: original(
-                dataclasses.replace(config, transport="httpcore"), context, keepalive
-            ),
-        )
+    if server == "auto":
+        fast_server = all(importlib.util.find_spec(m) for m in ("uvloop", "httptools"))
+        require(fast_server, "uvloop and httptools (the fast extra)")
+    monkeypatch.setattr(proxy_support, "TRANSPORT", transport)
+    monkeypatch.setattr(proxy_support, "SERVER", server)
     return str(request.param)
 
 
@@ -316,6 +328,47 @@ def test_model_map_through_the_proxy(gateway: TestGateway) -> None:
     assert gateway.requests[-1].query == "limit=1000"
 
 
+def test_a_models_listing_over_the_cap_is_a_clean_502(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 16 #8: the listing a model map rewrites is read whole, so it is capped."""
+    from ccwrap.proxy import model_map
+
+    monkeypatch.setattr(model_map._Listing, "whole", 4096)
+    big = json.dumps({"data": [{"id": f"model-{i}"} for i in range(1000)]}).encode()
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: Any) -> None:
+        while await read_request(reader) is not None:
+            writer.write(response(big))
+            await writer.drain()
+
+    with (
+        RawUpstream(handler=handler) as upstream,
+        running_proxy(upstream.url, model_map={"claude-x": "model-1"}) as proxy,
+    ):
+        answer = httpx.get(proxy.base_url + "/v1/models", headers=auth_headers())
+        assert answer.status_code == 502
+        assert "larger than 4096 bytes" in error_of(answer)
+        # Under the cap the listing is rewritten as before.
+        monkeypatch.setattr(model_map._Listing, "whole", len(big))
+        listing = httpx.get(proxy.base_url + "/v1/models", headers=auth_headers()).json()
+        assert listing["data"][0]["id"] == "claude-x"
+
+
+def test_deep_json_through_a_model_map_is_forwarded_unchanged() -> None:
+    """Issue 16 #11: a body too deep for json.loads used to give a 500 with a traceback."""
+    deep = b'{"model": "claude-sonnet-4-5", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    with (
+        RawUpstream(handler=answer_every_request) as upstream,
+        running_proxy(upstream.url, model_map={"claude-*": "glm"}) as proxy,
+    ):
+        answer = httpx.post(
+            proxy.base_url + "/v1/messages",
+            content=deep,
+            headers={**auth_headers(), "content-type": "application/json"},
+        )
+    assert answer.status_code == 200, answer.text
+    assert upstream.requests[-1].endswith(b"\r\n\r\n" + deep)
+
+
 def test_without_rules_the_body_is_not_touched(proxied: tuple[TestGateway, httpx.Client]) -> None:
     gateway, client = proxied
     body = b'{ "model" :"claude-sonnet-4-5",\n "messages": [ {"role":"user","content":"hi"} ] }'
@@ -461,6 +514,65 @@ def test_tls_failure_is_a_502_saying_so() -> None:
     assert upstream.url in message and "TLS certificate not accepted" in message
 
 
+def tls_upstream(tmp_path: Path, name: str) -> tuple[RawUpstream, str]:
+    """A TLS upstream whose certificate for ``name`` comes from a private CA; the CA's PEM."""
+    import trustme
+
+    authority = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert(name).configure_cert(context)
+    pem = tmp_path / "private-ca.pem"
+    authority.cert_pem.write_to_path(str(pem))
+    return RawUpstream(handler=answer_every_request, ssl_context=context), str(pem)
+
+
+def test_a_private_ca_in_node_extra_ca_certs_is_trusted(tmp_path: Path) -> None:
+    upstream, pem = tls_upstream(tmp_path, "127.0.0.1")
+    with upstream, running_proxy(upstream.url, environ={"NODE_EXTRA_CA_CERTS": pem}) as proxy:
+        answer = httpx.post(proxy.base_url + "/v1/messages", json=MESSAGE, headers=auth_headers())
+    assert answer.status_code == 200, answer.text
+
+
+def test_https_proxy_carries_the_upstream_leg_through_connect(tmp_path: Path) -> None:
+    upstream, pem = tls_upstream(tmp_path, "gateway.test")
+    with upstream, ForwardProxy() as forward:
+        environ = {"HTTPS_PROXY": forward.url, "NODE_EXTRA_CA_CERTS": pem}
+        url = f"https://gateway.test:{upstream.port}"
+        with running_proxy(url, environ=environ) as proxy:
+            for _ in range(2):
+                answer = httpx.post(
+                    proxy.base_url + "/v1/messages", json=MESSAGE, headers=auth_headers()
+                )
+                assert answer.status_code == 200, answer.text
+    assert forward.targets == [f"gateway.test:{upstream.port}"]  # one tunnel, kept alive
+    assert forward.proxy_auth == ["Basic dXNlcjpzZWNyZXQ="]  # user:secret from the URL
+    assert len(upstream.requests) == 2 and KEY.encode() in upstream.requests[0]
+
+
+def test_http_proxy_forwards_a_plain_http_upstream() -> None:
+    with RawUpstream(handler=answer_every_request) as upstream, ForwardProxy() as forward:
+        url = f"http://gateway.test:{upstream.port}"
+        with running_proxy(url, environ={"HTTP_PROXY": forward.url}) as proxy:
+            answer = httpx.post(
+                proxy.base_url + "/v1/messages?beta=true", json=MESSAGE, headers=auth_headers()
+            )
+    assert answer.status_code == 200, answer.text
+    assert forward.targets == [f"POST {url}/v1/messages?beta=true"]
+
+
+def test_no_proxy_keeps_the_upstream_leg_direct() -> None:
+    with RawUpstream(handler=answer_every_request) as upstream, ForwardProxy() as forward:
+        environ = {"HTTP_PROXY": forward.url, "NO_PROXY": "gateway.test"}
+        # localhost is never proxied; NO_PROXY naming another host changes nothing for it,
+        # and the name NO_PROXY lists goes direct (checked without DNS in test_proxy_units).
+        with running_proxy(f"http://localhost:{upstream.port}", environ=environ) as proxy:
+            answer = httpx.post(
+                proxy.base_url + "/v1/messages", json=MESSAGE, headers=auth_headers()
+            )
+    assert answer.status_code == 200, answer.text
+    assert forward.targets == []
+
+
 def test_reset_before_answer_is_a_502_without_retry() -> None:
     async def reset(
         reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: RawUpstream
@@ -557,6 +669,176 @@ def test_a_stream_cut_midway_ends_the_clients_stream(chunked: bool) -> None:
         assert ended_cleanly and b"event: error" in received and upstream.url.encode() in received
     else:
         assert not ended_cleanly
+
+
+def test_accepted_connections_have_tcp_nodelay(gateway: TestGateway) -> None:
+    """Issue 11 #3: without TCP_NODELAY every request after the first on a keep-alive connection
+    waited for the client's delayed ACK (~40 ms) on the default install."""
+    with running_proxy(gateway.url) as proxy, httpx.Client(base_url=proxy.base_url) as client:
+        for _ in range(2):  # the second request reuses the connection
+            assert client.post("/v1/messages", json=MESSAGE, headers=auth_headers()).is_success
+        server = proxy._server
+        assert server is not None
+        sockets = [c.transport.get_extra_info("socket") for c in server.server_state.connections]
+        assert sockets
+        for sock in sockets:
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+
+
+# -- one behaviour on every server and transport (issue 16 #9, #15) -----------------------------
+def request_bytes(port: int, target: str, extra: str = "", body: bytes = b"") -> bytes:
+    return (
+        f"POST {target} HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\nauthorization: Bearer {TOKEN}\r\n"
+        f"content-type: application/json\r\ncontent-length: {len(body)}\r\n{extra}\r\n"
+    ).encode() + body
+
+
+def test_expect_100_continue_is_answered_not_forwarded(gateway: TestGateway) -> None:
+    body = json.dumps(MESSAGE).encode()
+    with running_proxy(gateway.url) as proxy:
+        raw = raw_exchange(
+            proxy.port,
+            request_bytes(proxy.port, "/v1/messages", "expect: 100-continue\r\n", body),
+            timeout=10,
+        )
+    assert raw.rsplit(b"HTTP/1.1 ", 1)[1].startswith(b"200"), raw[:300]
+    assert "expect" not in gateway.messages()[0].headers
+
+
+@pytest.mark.parametrize(("size", "statuses"), [(20_000, {414}), (70_000, {400, 414})])
+def test_a_long_query_is_a_clean_4xx(gateway: TestGateway, size: int, statuses: set[int]) -> None:
+    """Over 16 KiB: the proxy's 414; a head past what the server reads (httptools: ~64 KiB) is
+    the server's own 400. Never a 500 with a traceback (h11 with httpx's URL limit gave one)."""
+    target = "/v1/messages?beta=true&x=" + "a" * size
+    with running_proxy(gateway.url) as proxy:
+        raw = raw_exchange(proxy.port, request_bytes(proxy.port, target), timeout=10)
+    assert status_of(raw) in statuses, raw[:300]
+    assert b"Traceback" not in raw and not gateway.requests
+
+
+def test_two_host_headers_are_refused(gateway: TestGateway) -> None:
+    with running_proxy(gateway.url) as proxy:
+        extra = f"host: 127.0.0.1:{proxy.port}\r\n"
+        raw = raw_exchange(proxy.port, request_bytes(proxy.port, "/v1/messages", extra))
+    assert status_of(raw) == 400, raw[:300]
+    assert not gateway.requests
+
+
+@pytest.mark.parametrize("authority", ["127.0.0.1:{port}", "other.example"])
+def test_absolute_form_targets_go_to_the_profiles_upstream_only(
+    gateway: TestGateway, authority: str
+) -> None:
+    body = json.dumps(MESSAGE).encode()
+    with running_proxy(gateway.url) as proxy:
+        target = f"http://{authority.format(port=proxy.port)}/v1/messages?beta=true"
+        raw = raw_exchange(proxy.port, request_bytes(proxy.port, target, body=body))
+    assert status_of(raw) == 200, raw[:300]
+    (seen,) = gateway.messages()
+    assert seen.query == "beta=true"  # the profile's gateway, its fixed path, never "other"
+
+
+def test_a_client_going_away_mid_stream_logs_no_traceback(
+    gateway: TestGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def handler(request: Request, recorded: RecordedRequest) -> Response:
+        async def events() -> AsyncIterator[bytes]:
+            for i in range(200):
+                yield sse("ping", {"type": "ping", "i": i})
+                await asyncio.sleep(0.01)
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    gateway.handler = handler
+    log = io.StringIO()
+    with running_proxy(gateway.url, log=log) as proxy:
+        for _ in range(3):
+            with socket.create_connection(("127.0.0.1", proxy.port)) as sock:
+                sock.sendall(request_bytes(proxy.port, "/v1/messages", body=b"{}"))
+                assert sock.recv(100)  # the stream has started
+        assert wait_until(lambda: log.getvalue().count("client went away") == 3)
+    text = log.getvalue() + caplog.text
+    assert "Traceback" not in text and "CancelledError" not in text, text
+
+
+@pytest.mark.parametrize(
+    "target", ["/v1/%1b[2J%0d%0a%E2%80%AEforged", "/v1/\x1b[2J\x1b]0;title\x07"]
+)
+def test_log_lines_escape_control_characters(target: str) -> None:
+    log = io.StringIO()
+    with running_proxy("http://127.0.0.1:9", log=log) as proxy:
+        raw_exchange(proxy.port, request_bytes(proxy.port, target).replace(b"POST", b"GET", 1))
+        wait_until(lambda: bool(log.getvalue()))
+    text = log.getvalue()
+    assert text.count("\n") <= 1 and "\x1b" not in text and "\u202e" not in text, repr(text)
+    assert all(ch.isprintable() for ch in text.rstrip("\n")), repr(text)
+
+
+# -- hooks (proxy/hooks.py) -----------------------------------------------------------------------
+class Recorder:
+    """A usage/capture-recorder-shaped hook: sees everything, changes nothing."""
+
+    def __init__(self) -> None:
+        self.prepared: list[Outbound] = []
+        self.watched: list[tuple[int, Headers]] = []
+        self.chunks: list[bytes] = []
+        self.summaries: list[Summary] = []
+
+    def prepare(self, request: Outbound) -> Outbound:
+        self.prepared.append(request)
+        return request
+
+    def watch(self, request: Outbound, status: int, headers: Headers) -> Watch | None:
+        self.watched.append((status, headers))
+        recorder = self
+
+        class Seen(Watch):
+            def chunk(self, data: bytes) -> None:
+                recorder.chunks.append(data)
+
+            def done(self, summary: Summary) -> None:
+                recorder.summaries.append(summary)
+
+        return Seen()
+
+
+def test_a_hook_sees_request_status_each_chunk_and_done(gateway: TestGateway) -> None:
+    async def handler(request: Request, recorded: RecordedRequest) -> Response:
+        async def events() -> AsyncIterator[bytes]:
+            for i in range(3):
+                yield sse("ping", {"type": "ping", "i": i})
+                await asyncio.sleep(0.02)
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    gateway.handler = handler
+    recorder = Recorder()
+    with running_proxy(gateway.url, hooks=[recorder], model_map={"claude-*": "glm"}) as proxy:
+        answer = httpx.post(
+            proxy.base_url + "/v1/messages?beta=true", json=MESSAGE, headers=auth_headers()
+        )
+    (request,) = recorder.prepared
+    assert (request.method, request.path, request.target) == (
+        "POST",
+        "/v1/messages",
+        "/v1/messages?beta=true",
+    )
+    assert json.loads(request.body)["model"] == "glm"  # after the model map's own hook
+    assert recorder.watched[0][0] == 200
+    assert (b"content-type", b"text/event-stream; charset=utf-8") in recorder.watched[0][1]
+    assert b"".join(recorder.chunks) == answer.content  # every byte, none buffered away
+    (summary,) = recorder.summaries
+    assert summary.status == 200 and not summary.cut
+    assert summary.started <= (summary.first_byte or 0) <= summary.finished
+
+
+def test_a_hook_is_told_when_the_answer_was_cut() -> None:
+    recorder = Recorder()
+    with cut_after_one_event(False) as upstream, running_proxy(upstream.url, [recorder]) as proxy:
+        with contextlib.suppress(httpx.RemoteProtocolError):
+            httpx.post(proxy.base_url + "/v1/messages", json=MESSAGE, headers=auth_headers())
+        assert wait_until(lambda: bool(recorder.summaries))
+    assert recorder.summaries[0].cut and "stream cut" in recorder.summaries[0].note
+    assert b"message_start" in b"".join(recorder.chunks)
 
 
 def test_proxy_logs_never_show_key_or_token(

@@ -66,6 +66,41 @@ def test_ccwrap_proxy_prints_exports_serves_and_stops_on_ctrl_c(
     assert KEY not in err and token not in err and "Traceback" not in err
 
 
+# The proxy where uvloop, httptools and aiohttp cannot be imported (a platform without their
+# wheels, an install with --no-deps): uvicorn falls back to asyncio + h11, the upstream to httpcore.
+WITHOUT_FAST = (
+    "import sys; sys.modules.update(dict.fromkeys(('uvloop', 'httptools', 'aiohttp')));"
+    " sys.argv = ['ccwrap', 'proxy', '--profile', 'gw']; from ccwrap.cli.app import main; main()"
+)
+
+
+def test_ccwrap_proxy_works_without_the_fast_modules(
+    gateway: TestGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_profile(gateway.url)
+    monkeypatch.setenv("GW_KEY", KEY)
+    process = subprocess.Popen(
+        [sys.executable, "-c", WITHOUT_FAST],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        base_url = process.stdout.readline().strip().split("=", 1)[1]
+        token = process.stdout.readline().strip().split("=", 1)[1]
+        with httpx.Client(base_url=base_url, headers={"authorization": f"Bearer {token}"}) as c:
+            for _ in range(2):  # keep-alive on the fallback server (the TCP_NODELAY case)
+                assert c.post("/v1/messages", json=MESSAGE).status_code == 200
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert err.count("POST /v1/messages 200") == 2 and "Traceback" not in err
+
+
 def test_ccwrap_proxy_without_its_key_fails_before_listening(cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     write_profile("https://gw.example.com")
     result = cli("proxy", "--profile", "gw")

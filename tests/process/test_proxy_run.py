@@ -135,7 +135,27 @@ def test_the_variable_a_secret_header_comes_from_is_not_in_claudes_environment(
 def test_run_proxy_fails_with_the_proxys_error_before_claude_starts(
     standin: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Issue 16 item 13: a proxy that cannot start (a key it cannot send) starts no claude."""
+    """Issue 16 item 13: what the proxy could not send starts no claude. A header value above
+    U+00FF is refused when the profile loads (exit 3), a key when it is read (exit 4, below);
+    the proxy's own start-up check behind both is tested in loopback/test_proxy_session.py."""
+    save("https://gw.example", proxy="always", headers={"X-Team": "\u043a\u043b\u044e\u0447"})
+    monkeypatch.setenv("GW_KEY", "sk-plain-0123456789")
+    done = subprocess.run(
+        [sys.executable, "-m", "ccwrap", "run"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert not standin.exists(), "claude was started"
+    assert done.returncode == 3  # ExitCode.CONFIG
+    assert "Claude Code rejects" in done.stderr and "Traceback" not in done.stderr
+    assert list(Context.from_os().paths.run_dir.glob("settings-*")) == []
+
+
+def test_a_key_no_header_can_carry_starts_no_claude(
+    standin: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     save("https://gw.example", proxy="always")
     monkeypatch.setenv("GW_KEY", "sk-\u043a\u043b\u044e\u0447-0123456789")
     done = subprocess.run(
@@ -146,9 +166,8 @@ def test_run_proxy_fails_with_the_proxys_error_before_claude_starts(
         stdin=subprocess.DEVNULL,
     )
     assert not standin.exists(), "claude was started"
-    assert done.returncode == 8  # ExitCode.PROXY
-    assert "the proxy could not start" in done.stderr and "Traceback" not in done.stderr
-    assert "cannot carry" in done.stderr and "hint: check them" in done.stderr
+    assert done.returncode == 4  # ExitCode.KEY: the key read refuses it
+    assert "Traceback" not in done.stderr
     assert "\u043a" not in done.stderr  # the key is not echoed
     assert list(Context.from_os().paths.run_dir.glob("settings-*")) == []
 
@@ -178,3 +197,37 @@ def test_auto_proxy_for_computed_headers(cli: CliRunner, standin: Path) -> None:
     plan = json.loads(cli("run", "--dry-run", "--json").stdout)
     assert plan["settings"]["env"]["ANTHROPIC_BASE_URL"] == "http://127.0.0.1:<port>"
     assert "ANTHROPIC_CUSTOM_HEADERS" not in plan["settings"]["env"]
+
+
+def test_a_private_ca_in_node_extra_ca_certs_works_for_doctor_and_run_proxy_alike(
+    standin: Path, cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One trust store (ccwrap.net.tls): the CA given to Claude Code is trusted by both."""
+    import ssl
+
+    import trustme
+
+    from tests.support.proxy_support import RawUpstream, answer_every_request
+
+    authority = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    pem = tmp_path / "private-ca.pem"
+    authority.cert_pem.write_to_path(str(pem))
+    monkeypatch.setenv("NODE_EXTRA_CA_CERTS", str(pem))
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    with RawUpstream(handler=answer_every_request, ssl_context=context) as upstream:
+        result = cli("doctor", "--url", upstream.url, "--key-stdin", "--json", input=KEY)
+        checks = {c["id"]: c for c in json.loads(result.stdout)["checks"]}
+        assert checks["net.tls"]["status"] == "ok", checks["net.tls"]
+        save(upstream.url, proxy="always")
+        monkeypatch.setenv("GW_KEY", KEY)
+        done = subprocess.run(
+            [sys.executable, "-m", "ccwrap", "run", "--", "-p", "hi"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(standin.read_text())["status"] == 200

@@ -129,7 +129,10 @@ def test_alias_passes_arguments_exactly(
     call = "mycc $argv" if shell == "fish" else 'mycc "$@"'
     run_in(shell, f"source {rc}; {call}", *NASTY_ARGS)
     assert claude_args(standin) == NASTY_ARGS
-    settings = json.loads(json.loads(standin.read_text())["argv"][1])
+    record = json.loads(standin.read_text())
+    # The profile has a custom header, so its settings travel in a 0600 file, never in argv.
+    assert record["settings_file"]["mode"] == 0o600
+    settings = record["settings_file"]["content"]
     assert settings["env"]["ANTHROPIC_BASE_URL"] == "https://gw.example.com"
 
 

@@ -9,15 +9,19 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 from ccwrap.proxy.config import ProxyConfig
+from ccwrap.proxy.hooks import Hook
 from ccwrap.proxy.server import ProxyHandle, start_background
 
 TOKEN = "ccwrap-session-test-token"
 KEY = "sk-real-upstream-key-0123456789"
+# The upstream transport running_proxy asks for (the loopback tests' fixture sets it).
+TRANSPORT = "auto"
+SERVER = "auto"
 
 RawHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter, "RawUpstream"], Awaitable[None]]
 
@@ -124,11 +128,15 @@ class RawUpstream:
 
 
 @contextlib.contextmanager
-def running_proxy(upstream: str, **fields: Any) -> Iterator[ProxyHandle]:
+def running_proxy(
+    upstream: str, hooks: Sequence[Hook] = (), log: TextIO | None = None, **fields: Any
+) -> Iterator[ProxyHandle]:
     fields.setdefault("key", KEY)
     fields.setdefault("token", TOKEN)
+    fields.setdefault("transport", TRANSPORT)
+    fields.setdefault("server", SERVER)
     config = ProxyConfig(upstream=upstream, **fields)
-    with start_background(config) as handle:
+    with start_background(config, hooks=hooks, log_stream=log) as handle:
         yield handle
 
 
@@ -175,3 +183,76 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
             return True
         time.sleep(0.01)
     return predicate()
+
+
+@dataclass
+class ForwardProxy:
+    """A loopback HTTP forward proxy (what ``HTTPS_PROXY`` points at), in a thread.
+
+    ``CONNECT host:port`` opens a tunnel and absolute-form requests are forwarded; either way the
+    connection goes to 127.0.0.1 on the named port, whatever the host name, so a test can give
+    the upstream a non-loopback name (which a proxy must be used for) without any DNS.
+    """
+
+    targets: list[str] = field(default_factory=list)
+    proxy_auth: list[str] = field(default_factory=list)
+    upstream: RawUpstream = field(default_factory=RawUpstream)
+
+    @property
+    def url(self) -> str:
+        return f"http://user:secret@127.0.0.1:{self.upstream.port}"
+
+    async def _handle(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _server: RawUpstream
+    ) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        method, target, _version = head.split(b"\r\n", 1)[0].decode().split(" ", 2)
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.decode().partition(":")
+            if name.strip().lower() == "proxy-authorization":
+                self.proxy_auth.append(value.strip())
+        if method == "CONNECT":
+            self.targets.append(target)
+            port = int(target.rsplit(":", 1)[1])
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        else:
+            parts = target.split("/", 3)  # http: '' host:port path
+            self.targets.append(f"{method} {target}")
+            port = int(parts[2].rsplit(":", 1)[1]) if ":" in parts[2] else 80
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", port)
+            up_writer.write(head.replace(target.encode(), b"/" + parts[3].encode(), 1))
+        await writer.drain()
+        await asyncio.gather(
+            _pipe(reader, up_writer), _pipe(up_reader, writer), return_exceptions=True
+        )
+
+    def __enter__(self) -> ForwardProxy:
+        self.upstream.handler = self._handle
+        self.upstream.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.upstream.stop()
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except (ConnectionError, asyncio.CancelledError):
+        pass
+    finally:
+        with contextlib.suppress(RuntimeError):  # the loop is closing with the test
+            writer.close()
+
+
+async def answer_every_request(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, upstream: RawUpstream
+) -> None:
+    """A RawUpstream handler: 200 with a small JSON body to every request, keep-alive."""
+    while (request := await read_request(reader)) is not None:
+        upstream.requests.append(request)
+        writer.write(response())
+        await writer.drain()

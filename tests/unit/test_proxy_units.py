@@ -256,32 +256,62 @@ def test_computed_placeholders_agree() -> None:
     assert tuple(COMPUTED) == PLACEHOLDERS
 
 
-def test_env_proxy_for_the_upstream_leg(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_env_proxy_for_the_upstream_leg_comes_from_the_injected_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from ccwrap.proxy.app import Forwarder
     from ccwrap.proxy.config import ProxyConfig
-    from ccwrap.proxy.upstream import env_proxy_applies
 
-    assert env_proxy_applies("https://gw.example.com") is None
-    monkeypatch.setenv("HTTPS_PROXY", "http://user:pw@corp-proxy:3128")
-    assert env_proxy_applies("https://gw.example.com") == "http://user:pw@corp-proxy:3128"
-    assert env_proxy_applies("http://127.0.0.1:8080") is None  # loopback never via a proxy
-    forwarder = Forwarder(ProxyConfig(upstream="https://gw.example.com"), 1234)
-    assert forwarder.upstream_name == "https://gw.example.com (through corp-proxy:3128)"
-    monkeypatch.setenv("NO_PROXY", "gw.example.com")
-    assert env_proxy_applies("https://gw.example.com") is None
+    def forwarder(upstream: str, **environ: str) -> Forwarder:
+        return Forwarder(ProxyConfig(upstream=upstream, environ=environ), 1234)
+
+    # os.environ is not read (it used to be).
+    monkeypatch.setenv("HTTPS_PROXY", "http://os-environ-proxy:3128")
+    assert forwarder("https://gw.example.com").forward_proxy is None
+    corp = {"HTTPS_PROXY": "http://user:pw@corp-proxy:3128"}
+    via = forwarder("https://gw.example.com", **corp)
+    assert via.forward_proxy == "http://user:pw@corp-proxy:3128"
+    assert via.upstream_name == "https://gw.example.com (through corp-proxy:3128)"
+    assert forwarder("http://127.0.0.1:8080", **corp).forward_proxy is None  # loopback: direct
+    assert (
+        forwarder("https://gw.example.com", NO_PROXY="gw.example.com", **corp).forward_proxy is None
+    )
 
 
 @pytest.mark.parametrize(
-    ("transport", "expected"), [("auto", "AiohttpTransport"), ("httpcore", "UpstreamTransport")]
+    ("transport", "expected"), [("auto", "AiohttpTransport"), ("httpcore", "HttpcoreTransport")]
 )
 def test_transport_choice(transport: str, expected: str) -> None:
     import importlib.util
 
-    from ccwrap.proxy.config import ProxyConfig
-    from ccwrap.proxy.upstream import fast_transport
+    from ccwrap.proxy.upstream import make_transport
 
     if expected == "AiohttpTransport" and importlib.util.find_spec("aiohttp") is None:
-        expected = "UpstreamTransport"
-    config = ProxyConfig(upstream="https://gw.example.com", transport=transport)
-    chosen = fast_transport(config, ssl.create_default_context(), 8)
+        expected = "HttpcoreTransport"
+    chosen = make_transport(
+        transport, ssl_context=ssl.create_default_context(), connect_timeout=1, forward_proxy=None
+    )
     assert type(chosen).__name__ == expected
+
+
+def test_model_map_passes_deep_json_through_unchanged() -> None:
+    """Issue 16 #11: json.loads raises RecursionError on deep nesting; it was a 500."""
+    rules = ModelMap.from_rules({"claude-x": "glm"})
+    deep = b'{"model": "claude-x", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    assert rules.rewrite_request(deep) is deep
+    listing = b'{"data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    assert rules.rewrite_models(listing) is listing
+
+
+def test_upstream_errors_map_once_and_keep_the_cause() -> None:
+    import httpcore
+
+    from ccwrap.net.failures import explain
+    from ccwrap.proxy.upstream.base import UpstreamError, mapping
+
+    refused = ConnectionRefusedError(111, "refused")
+    with pytest.raises(UpstreamError) as caught, mapping((httpcore.ConnectError,)):
+        raise httpcore.ConnectError("x") from refused
+    assert explain(caught.value).kind == "refused"
+    with pytest.raises(ValueError), mapping((httpcore.ConnectError,)):
+        raise ValueError("not the library's: passes through")

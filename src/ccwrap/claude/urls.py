@@ -18,6 +18,9 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from ccwrap.errors import InvalidURL
+from ccwrap.net.hosts import is_loopback
+
+__all__ = ["InvalidURL", "NormalizedURL", "is_loopback"]  # the one loopback rule, re-exported
 
 SCHEMES = ("http", "https")
 # Longest first: "/v1/messages" must win over "/v1".
@@ -82,20 +85,6 @@ def v1_suffix(raw: str) -> str | None:
     path = path.rstrip("/")
     lowered = path.lower()
     return next((s for s in V1_SUFFIXES if lowered.endswith(s)), None)
-
-
-def is_loopback(host: str) -> bool:
-    """``localhost``, ``*.localhost``, 127.0.0.0/8 and ``::1`` (with or without brackets)."""
-    name = host.strip("[]").lower().rstrip(".")
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(name)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped.is_loopback
-    return address.is_loopback
 
 
 def is_insecure(url: str) -> bool:

@@ -82,6 +82,8 @@ def _check_text(args: list[str]) -> None:
     for number, arg in enumerate(args, start=1):
         if any("\ud800" <= c <= "\udfff" for c in arg):
             raise UsageError(f"argument {number} is not valid UTF-8 text")
+        if "\0" in arg:  # no real command line holds one; Typer < 0.29's Path type fails on it
+            raise UsageError(f"argument {number} holds a NUL character")
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

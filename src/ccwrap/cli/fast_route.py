@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 
 Command = Callable[[], int]
-FAST_COMMANDS = ("run", "key", "statusline")
+FAST_COMMANDS = ("run", "key", "statusline", "wrap")
 
 
 def dispatch(argv: Sequence[str], environ: Mapping[str, str]) -> Command | None:
@@ -38,6 +38,10 @@ def dispatch(argv: Sequence[str], environ: Mapping[str, str]) -> Command | None:
 
         key_request = key.parse_fast(argv[1:])
         return None if key_request is None else lambda: key.execute(key_request)
+    if argv[0] == "wrap" and len(argv) > 2 and argv[1] == "--":  # claude's processWrapper
+        from ccwrap.cli.commands.bind import wrap_command
+
+        return lambda: wrap_command(list(argv[2:]))
     if argv[0] == "statusline":
         from ccwrap.cli.commands import statusline
 

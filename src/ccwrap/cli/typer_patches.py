@@ -243,5 +243,9 @@ def _metavar(name: str, info: Any, hint: Any, choices: Mapping[str, Sequence[str
         return "[" + "|".join(values) + "]"
     if isinstance(info, typer.models.ArgumentInfo):
         return name.upper()
-    word = options[0].lstrip("-").rsplit("-", 1)[-1] if options else name
-    return word.upper()
+    if int in kinds:
+        return "N"
+    if float in kinds:
+        return "NUMBER"
+    words = options[0].lstrip("-").split("-") if options else [name]
+    return (words[-1] if words[-1].isalpha() else "_".join(words)).upper()

@@ -196,3 +196,40 @@ def claude_checks(
             ),
         ]
     return [found, ok("claude.version", version)]
+
+
+# -- background and dispatched sessions -----------------------------------------------------------
+def dispatched_check(environ: Mapping[str, str], files: list[SettingsFile], base_url: str) -> Check:
+    """Sessions Claude Code dispatches itself (``claude agents``, ``--bg`` from a plain shell) start
+    from its background service: they see the user settings and the service's environment, never
+    ``ccwrap run``'s ``--settings`` (docs/folders-ide-import.md, measured with 2.1.197 and 2.1.332).
+    """
+    if environ.get("CLAUDE_CODE_PROCESS_WRAPPER"):
+        return ok("client.dispatched", "CLAUDE_CODE_PROCESS_WRAPPER starts them (your launcher)")
+    user = next((f for f in files if f.scope == "user"), None)
+    data = user.data if user is not None and isinstance(user.data, dict) else {}
+    wrapper = data.get("processWrapper")
+    if isinstance(wrapper, str) and '"wrap"' in wrapper:
+        return ok("client.dispatched", "processWrapper starts them through ccwrap wrap")
+    env = data.get("env") if isinstance(data.get("env"), dict) else {}
+    there = env.get("ANTHROPIC_BASE_URL") if isinstance(env, dict) else None
+    where = "user settings"
+    if not (isinstance(there, str) and there):
+        there, where = environ.get("ANTHROPIC_BASE_URL"), "the environment"
+    if not there:
+        return ok(
+            "client.dispatched",
+            "no gateway in the user settings or environment: dispatched sessions use your "
+            "Anthropic login (ccwrap settings apply PROFILE --wrapper puts them on a profile)",
+        )
+    if there.rstrip("/") == base_url.rstrip("/"):
+        return ok("client.dispatched", f"{where} name this gateway")
+    where = f"{there!r} ({where})"
+    return Check.of(
+        "client.dispatched",
+        "warn",
+        f"sessions dispatched from `claude agents` or a plain `claude --bg` go to {where}, not "
+        f"to {base_url}: they start from Claude Code's background service, without ccwrap run",
+        "ccwrap settings apply PROFILE --wrapper (claude newer than 2.1.197), "
+        "or start them with ccwrap run -- --bg",
+    )

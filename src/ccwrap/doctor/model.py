@@ -20,6 +20,7 @@ TITLES: dict[str, str] = {
     "settings.untrusted": "no checkout setting runs a command or gets your key",
     "claude.missing": "claude installed",
     "claude.version": "claude version",
+    "client.dispatched": "dispatched sessions reach this gateway",
     "client.auth-state": "claude holds no login of its own",
     "client.features": "features off behind a gateway",
     "model.limits": "claude knows the model's limits",

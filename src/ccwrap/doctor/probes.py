@@ -18,11 +18,9 @@ the OSError or ssl error)::
 from __future__ import annotations
 
 import asyncio
-import errno
-import socket
 import ssl
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -33,6 +31,12 @@ from ccwrap import __version__
 from ccwrap.claude import urls
 from ccwrap.doctor.classify import Verdict, classify, finding_for
 from ccwrap.doctor.model import Check, Finding, ok, skip
+from ccwrap.net.failures import causes, explain
+from ccwrap.net.proxies import proxy_for
+from ccwrap.net.tls import trust_store
+
+# Kept importable from here (tests and callers of doctor name them so).
+__all__ = ["causes", "network_finding", "proxy_for", "ssl_context"]
 
 HeaderMode = Literal["bearer", "x-api-key", "both", "none"]
 ANTHROPIC_VERSION = "2023-06-01"
@@ -116,15 +120,9 @@ Outcome = Answer | BaseException
 
 # -- transport ---------------------------------------------------------------------------------
 def ssl_context(environ: Mapping[str, str]) -> ssl.SSLContext:
-    """httpx's default trust, plus the extra CA files the user pointed Claude Code or ccwrap at."""
-    context = httpx.create_ssl_context(trust_env=False)
-    for variable in ("NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE"):
-        if path := environ.get(variable):
-            try:
-                context.load_verify_locations(cafile=path)
-            except (OSError, ssl.SSLError):
-                continue  # reported as net.tls if the gateway's certificate then fails
-    return context
+    """The one trust store (ccwrap.net.tls): certifi's roots plus NODE_EXTRA_CA_CERTS and
+    SSL_CERT_FILE, the same the proxy verifies with."""
+    return trust_store(environ)
 
 
 def make_client(
@@ -146,22 +144,6 @@ def make_client(
         follow_redirects=False,
         transport=transport,
     )
-
-
-def proxy_for(base_url: str, environ: Mapping[str, str]) -> str | None:
-    """The proxy Claude Code would use for ``base_url`` (HTTPS_PROXY/HTTP_PROXY, NO_PROXY)."""
-    parts = urlsplit(base_url)
-    host = (parts.hostname or "").lower()
-    no_proxy = environ.get("NO_PROXY") or environ.get("no_proxy") or ""
-    skipped = [h.strip().lstrip(".").lower() for h in no_proxy.split(",") if h.strip()]
-    if host in ("localhost", "127.0.0.1", "::1") or "*" in skipped:
-        return None
-    if any(host == h or host.endswith("." + h) for h in skipped):
-        return None
-    names = (
-        ("HTTPS_PROXY", "https_proxy") if parts.scheme == "https" else ("HTTP_PROXY", "http_proxy")
-    )
-    return next((environ[n] for n in names if environ.get(n)), None)
 
 
 async def fetch(
@@ -217,58 +199,37 @@ async def _exchange(
 
 
 # -- network failures by cause -----------------------------------------------------------------
-def causes(exc: BaseException) -> Iterator[BaseException]:
-    """The exception, then what caused it, down to the OSError or ssl error (groups flattened,
-    exceptions passed as arguments followed)."""
-    seen: set[int] = set()
-    pending = [exc]
-    while pending:
-        current = pending.pop(0)
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        pending.extend(getattr(current, "exceptions", ()) or ())
-        # httpcore sometimes carries the original error as an argument, not as the cause.
-        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
-        nxt = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
-        if nxt is not None:
-            pending.append(nxt)
-
-
 def network_finding(exc: BaseException, url: str, timeout: float) -> Finding:
+    """The finding for a request that got no HTTP answer (ccwrap.net.failures says why)."""
     host = urlsplit(url).hostname or url
     port = urlsplit(url).port or (443 if url.startswith("https") else 80)
-    for cause in causes(exc):
-        if isinstance(cause, (httpx.TimeoutException, TimeoutError, asyncio.TimeoutError)):
-            return _timeout(host, timeout)
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            return _tls(host, cause.verify_message or cause.reason or str(cause))
-        if isinstance(cause, ssl.SSLError):
-            return _tls_protocol(host, port, cause)
-        if isinstance(cause, socket.gaierror):
-            return _dns(host, cause.strerror or str(cause))
-        if isinstance(cause, ConnectionRefusedError) or _errno(cause) == errno.ECONNREFUSED:
-            return _refused(host, port)
-        if _errno(cause) in (errno.ENETUNREACH, errno.EHOSTUNREACH):
-            return Finding(
-                "net.refused",
-                f"{host} is unreachable from this machine ({cause})",
-                "check the network, VPN or HTTPS_PROXY",
-            )
-    text = " ".join(str(cause) for cause in causes(exc)).lower()
-    if any(
-        s in text for s in ("name or service not known", "nodename nor servname", "getaddrinfo")
-    ):
-        return _dns(host, "the name does not resolve")
-    if "certificate verify failed" in text:
-        return _tls(host, "certificate verify failed")
-    if "connection refused" in text or "connect call failed" in text:
+    failure = explain(exc)
+    kind = failure.kind
+    if failure.is_timeout:
+        return _timeout(host, timeout)
+    if kind == "untrusted":
+        return _tls(host, failure.detail)
+    if kind == "not-tls":
+        return Finding(
+            "net.tls",
+            f"{host}:{port} does not speak TLS ({failure.detail})",
+            "use http:// for this port, or the gateway's https port",
+        )
+    if kind == "tls":
+        return Finding("net.tls", f"TLS with {host}:{port} failed: {failure.detail}", "")
+    if kind == "dns":
+        return _dns(host, failure.detail)
+    if kind == "refused":
         return _refused(host, port)
-    # Accepted, then hung up (a TLS port spoken to in plain http, a proxy dropping the request):
-    # the reset arrives after connecting, so it is no "refused".
-    hung_up = any(_errno(cause) in (errno.ECONNRESET, errno.EPIPE) for cause in causes(exc))
-    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)) or hung_up:
+    if kind == "unreachable":
+        return Finding(
+            "net.refused",
+            f"{host} is {failure.sentence}",
+            "check the network, VPN or HTTPS_PROXY",
+        )
+    if kind in ("reset", "closed"):
+        # Accepted, then hung up (a TLS port spoken to in plain http, a proxy dropping the
+        # request): the reset arrives after connecting, so it is no "refused".
         return Finding(
             "gateway.error",
             f"{host}:{port} closed the connection without an HTTP answer ({exc})",
@@ -276,13 +237,9 @@ def network_finding(exc: BaseException, url: str, timeout: float) -> Finding:
         )
     return Finding(
         "net.refused",
-        f"cannot connect to {host}:{port}: {type(exc).__name__}: {exc}",
+        f"cannot connect to {host}:{port}: {failure.sentence}",
         "check the base URL, the network and HTTPS_PROXY",
     )
-
-
-def _errno(exc: BaseException) -> int | None:
-    return exc.errno if isinstance(exc, OSError) else None
 
 
 def _dns(host: str, why: str) -> Finding:
@@ -317,16 +274,6 @@ def _tls(host: str, problem: str) -> Finding:
         "export NODE_EXTRA_CA_CERTS=/path/to/ca.pem and to ccwrap with "
         "export SSL_CERT_FILE=/path/to/ca.pem; otherwise fix the gateway's certificate",
     )
-
-
-def _tls_protocol(host: str, port: int, exc: ssl.SSLError) -> Finding:
-    if "wrong version number" in str(exc).lower() or "record layer" in str(exc).lower():
-        return Finding(
-            "net.tls",
-            f"{host}:{port} does not speak TLS ({exc.reason})",
-            "use http:// for this port, or the gateway's https port",
-        )
-    return Finding("net.tls", f"TLS with {host}:{port} failed: {exc.reason or exc}", "")
 
 
 # -- the probes ---------------------------------------------------------------------------------

@@ -96,8 +96,9 @@ def choose(ctx: Context, store: ProfileStore, secrets: SecretStore, options: Opt
         raise UsageError("give --profile or --url, not both")
     files = claude_settings.discover(ctx)
     base = [local.invalid_settings_check(files)]
-    if options.profile:
-        target = _profile_target(ctx, store, secrets, files, base, name=options.profile)
+    name = options.profile or (None if options.url else _bound_profile(ctx, store))
+    if name:
+        target = _profile_target(ctx, store, secrets, files, base, name=name)
     elif options.url:
         target = _url_target(ctx, options, files, base)
     elif (default := _default_profile(ctx, store, files)) is not None:
@@ -127,6 +128,17 @@ def _default_profile(ctx: Context, store: ProfileStore, files: list[SettingsFile
         return None
 
 
+def _bound_profile(ctx: Context, store: ProfileStore) -> str | None:
+    """The profile of the folder's binding (``ccwrap bind``); a binding to a missing profile
+    is an error, as for ``run``."""
+    from ccwrap.binding import find_binding
+    from ccwrap.profiles.store import choose
+
+    if find_binding(ctx.cwd, store.load().bindings) is None:
+        return None
+    return choose(store, None, ctx.environ, ctx.cwd).profile.name
+
+
 def _profile_target(
     ctx: Context,
     store: ProfileStore,
@@ -152,6 +164,7 @@ def _profile_target(
     resolutions = claude_settings.effective_env(ctx, files, cli)
     checks.append(local.auth_conflict_check(resolutions))
     checks.append(local.override_check(resolutions, intended, what=f"profile {name!r}"))
+    checks.append(local.dispatched_check(ctx.environ, files, profile.base_url))
     return _target_of(profile, key, secrets, checks)
 
 

@@ -468,6 +468,11 @@ def read_export(path: Path) -> list[Profile]:
     return profiles
 
 
+def parse_export_text(text: str, path: Path) -> dict[str, Any]:
+    """An exported file's text (TOML, or JSON when it starts with ``{``) as data."""
+    return _parse_export(text, path)
+
+
 def _parse_export(text: str, path: Path) -> dict[str, Any]:
     if text.lstrip().startswith("{"):
         try:

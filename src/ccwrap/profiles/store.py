@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ccwrap.context import ensure_private_dir
-from ccwrap.errors import ConfigError, ProfileNotFound
+from ccwrap.errors import BindingMismatch, BoundProfileMissing, ConfigError, ProfileNotFound
 from ccwrap.fsutil import atomic_write
 
 # The model's names, re-exported: callers that load profiles need only this module.
@@ -51,14 +51,19 @@ __all__ = [
     "NAME_PATTERN",
     "PROXY_MODES",
     "AuthMode",
+    "Choice",
     "Config",
     "Profile",
     "ProfileStore",
     "ProxyMode",
+    "choose",
     "resolve",
     "validate",
     "validate_name",
 ]
+
+if TYPE_CHECKING:
+    from ccwrap.binding import Binding
 
 CONFIG_VERSION = 1
 
@@ -68,6 +73,8 @@ class Config:
     version: int
     default: str | None
     profiles: dict[str, Profile]
+    # Folder (absolute path) -> profile name: bindings kept here instead of a .ccwrap.toml.
+    bindings: dict[str, str] = field(default_factory=dict)
 
 
 def _load_toml(text: str, path: Path) -> dict[str, Any]:
@@ -119,10 +126,14 @@ class ProfileStore:
                 raise ConfigError(f"{self.path}: [profiles.{name}] must be a table")
             profiles[name] = Profile.from_dict(name, data)
         default = raw.get("default")
+        bindings = raw.get("bindings", {})
+        if not isinstance(bindings, dict) or not all(isinstance(v, str) for v in bindings.values()):
+            raise ConfigError(f"{self.path}: [bindings] must be a table of folder = profile")
         return Config(
             version=version,
             default=default if isinstance(default, str) else None,
             profiles=profiles,
+            bindings=bindings,
         )
 
     def names(self) -> list[str]:
@@ -176,6 +187,28 @@ class ProfileStore:
             document["default"] = name
         self._write(document)
 
+    def set_binding(self, folder: str, name: str | None) -> str | None:
+        """Bind ``folder`` (an absolute path) to a profile, or unbind it; the previous name."""
+        import tomlkit
+
+        if name is not None:
+            self.get(name)
+        document = self._document()
+        table = document.get("bindings")
+        previous = None if table is None else table.get(folder)
+        if name is None:
+            if table is None or folder not in table:
+                return None
+            del table[folder]
+            if not table:
+                del document["bindings"]
+        else:
+            if table is None:
+                table = document["bindings"] = tomlkit.table()
+            table[folder] = name
+        self._write(document)
+        return None if previous is None else str(previous)
+
     def _document(self) -> Any:
         import tomlkit
 
@@ -200,12 +233,65 @@ def _not_found(name: str, names: list[str]) -> ProfileNotFound:
     return ProfileNotFound(f"no profile named {name!r}", hint=hint)
 
 
-def resolve(store: ProfileStore, name: str | None, environ: Mapping[str, str]) -> Profile:
-    """``--profile NAME``, else ``CCWRAP_PROFILE``, else the default, else the only profile."""
+@dataclass(frozen=True)
+class Choice:
+    """The profile a command runs on, and why (``run --dry-run`` says it)."""
+
+    profile: Profile
+    reason: str  # "--profile", "binding", "CCWRAP_PROFILE", "default", "only profile"
+    binding: Binding | None = None
+
+
+def resolve(
+    store: ProfileStore,
+    name: str | None,
+    environ: Mapping[str, str],
+    cwd: Path | None = None,
+    *,
+    force: bool = False,
+) -> Profile:
+    """The profile of :func:`choose` (for callers that do not need the reason)."""
+    return choose(store, name, environ, cwd, force=force).profile
+
+
+def choose(
+    store: ProfileStore,
+    name: str | None,
+    environ: Mapping[str, str],
+    cwd: Path | None = None,
+    *,
+    force: bool = False,
+) -> Choice:
+    """``--profile NAME``, else the binding of ``cwd`` (nearest folder up), else
+    ``CCWRAP_PROFILE``, else the default, else the only profile.
+
+    A binding naming a missing profile is an error, never a fall back to another gateway. The
+    leak guard: ``--profile B`` inside a folder bound to A raises :class:`BindingMismatch`
+    unless ``force`` (the CLI asks at a terminal, then calls again with ``force``).
+    """
+    from ccwrap.binding import find_binding
+
     config = store.load()
-    chosen = name or environ.get("CCWRAP_PROFILE") or config.default
+    binding = None if cwd is None else find_binding(cwd, config.bindings)
+    if binding is not None and binding.profile not in config.profiles:
+        raise BoundProfileMissing(
+            f"{binding.origin} names profile {binding.profile!r}, which does not exist",
+            hint=f"create it, bind the folder to another profile (ccwrap bind NAME "
+            f"{binding.folder}), or: ccwrap unbind {binding.folder}",
+        )
+    if name and binding is not None and name != binding.profile and not force:
+        raise BindingMismatch(
+            f"this folder is bound to profile {binding.profile!r} ({binding.origin}), not {name!r}",
+            hint="pass --force to use it anyway, or drop --profile",
+        )
+    if name:
+        return Choice(_lookup(config, name), "--profile", binding)
+    if binding is not None:
+        return Choice(config.profiles[binding.profile], "binding", binding)
+    reason = "CCWRAP_PROFILE" if environ.get("CCWRAP_PROFILE") else "default"
+    chosen = environ.get("CCWRAP_PROFILE") or config.default
     if chosen is None and len(config.profiles) == 1:
-        chosen = next(iter(config.profiles))
+        chosen, reason = next(iter(config.profiles)), "only profile"
     if chosen is None:
         names = sorted(config.profiles)
         if not names:
@@ -214,6 +300,10 @@ def resolve(store: ProfileStore, name: str | None, environ: Mapping[str, str]) -
             "no profile chosen and no default set",
             hint=f"pass --profile NAME or run: ccwrap profile default NAME ({', '.join(names)})",
         )
-    if chosen not in config.profiles:
-        raise _not_found(chosen, sorted(config.profiles))
-    return config.profiles[chosen]
+    return Choice(_lookup(config, chosen), reason)
+
+
+def _lookup(config: Config, name: str) -> Profile:
+    if name not in config.profiles:
+        raise _not_found(name, sorted(config.profiles))
+    return config.profiles[name]

@@ -1,11 +1,12 @@
-"""The forwarder (an ASGI app) and the Starlette app factory whose lifespan owns the httpx client.
+"""The forwarder and the ASGI app around it (a plain ASGI class: HTTP and its lifespan).
 
 One request: check ``Host``, the route and the session token (policy.py), read the body, rewrite
-headers (headers.py) and the model (model_map.py), send it upstream on the shared pooled client,
-then relay the answer. Small bodies go back as one plain response; anything else (SSE, large or
-unknown length) is streamed as raw bytes (``content-encoding`` kept), with no read timeout, all
-that arrived in one read relayed in one write. A task watches for the client going away and
-cancels the upstream exchange at once. upstream.py builds the client.
+headers (headers.py), let the hooks prepare it (hooks.py; the model map is one), send it upstream
+on the session's transport (upstream/), then relay the answer. Small bodies go back as one plain
+response; anything else (SSE, large or unknown length) is streamed as raw bytes
+(``content-encoding`` kept), with no read timeout, all that arrived in one read relayed in one
+write. A task watches for the client going away and cancels the upstream exchange at once.
+Upstream errors are mapped once, by the transport's ``errors()`` around ``send`` and ``relay``.
 """
 
 from __future__ import annotations
@@ -13,27 +14,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-from starlette.applications import Starlette
-
+from ccwrap.net.proxies import proxy_for, without_credentials
+from ccwrap.net.tls import trust_store
 from ccwrap.proxy.config import ProxyConfig
-from ccwrap.proxy.failures import error_body, upstream_error
+from ccwrap.proxy.failures import error_body, failed, upstream_error
 from ccwrap.proxy.headers import CREDENTIALS, HeaderPlan, request_headers, response_headers
-from ccwrap.proxy.model_map import ModelMap
-from ccwrap.proxy.netio import (
-    OPENED,
-    STREAM_ERRORS,
-    AsyncioStream,
-    raw_chunks,
-)
+from ccwrap.proxy.hooks import Headers, Hook, Outbound, Summary, Watches
+from ccwrap.proxy.model_map import ModelMap, ModelMapHook
 from ccwrap.proxy.policy import (
-    ROUTES,
     Route,
     allowed_hosts,
     host_allowed,
@@ -42,7 +37,16 @@ from ccwrap.proxy.policy import (
     upstream_base,
     upstream_target,
 )
-from ccwrap.proxy.upstream import env_proxy_applies, make_client, send_upstream
+from ccwrap.proxy.upstream import make_transport
+from ccwrap.proxy.upstream.base import (
+    StaleConnection,
+    TooLarge,
+    Transport,
+    UpstreamError,
+    UpstreamRequest,
+    UpstreamResponse,
+)
+from ccwrap.text import escape_control
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -53,16 +57,15 @@ log = logging.getLogger("ccwrap.proxy")
 
 # Non-streamed answers up to this size are read whole and sent as one plain response.
 SMALL_BODY = 256 * 1024
-FLUSH_SIZE = 64 * 1024
-URL_CACHE_SIZE = 64
-MODELS_ROUTE = ROUTES[("GET", b"/v1/models")]
-# Errors a pooled connection shows when the upstream closed it just as it was reused.
-STALE_CONNECTION_ERRORS = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+# Longer request targets (path + query) are refused with 414 on every server (Claude Code's are
+# a few dozen bytes); server.py lets h11 read heads up to server.MAX_HEAD so the app decides.
+MAX_TARGET = 16 * 1024
+TARGET_CACHE_SIZE = 64
 
 
 @dataclass
 class Exchange:
-    """What the log line says about one request."""
+    """What the log line (and the hooks' summary) says about one request."""
 
     method: str
     path: str
@@ -70,25 +73,20 @@ class Exchange:
     status: int = 0
     ttfb: float | None = None
     note: str = ""
-
-
-@dataclass(frozen=True)
-class Outbound:
-    route: Route
-    url: httpx.URL
-    headers: list[tuple[bytes, bytes]]
-    body: bytes
+    cut: bool = False
+    watches: Watches = field(default_factory=Watches)
 
 
 class Forwarder:
-    def __init__(self, config: ProxyConfig, port: int) -> None:
+    def __init__(self, config: ProxyConfig, port: int, hooks: Sequence[Hook] = ()) -> None:
         self.config = config
         self.origin, self.prefix = upstream_base(config.upstream)
-        via = env_proxy_applies(config.upstream)
+        self.forward_proxy = proxy_for(config.upstream, config.environ)
         # Named in error messages; a proxy URL's user:password is left out.
         self.upstream_name = self.origin + (
-            f" (through {urlsplit(via).netloc.rpartition('@')[2]})" if via else ""
+            f" (through {without_credentials(self.forward_proxy)})" if self.forward_proxy else ""
         )
+        self.host_header = (b"host", host_header(self.origin))
         self.hosts = allowed_hosts(port)
         self.token = config.token.encode("latin-1")
         self.plan = HeaderPlan.build(
@@ -98,41 +96,56 @@ class Forwarder:
             secret_headers=config.secret_headers,
         )
         self.replaced = self.plan.replaced
-        self.models = ModelMap.from_rules(config.model_map)
-        self._client: httpx.AsyncClient | None = None
-        self._fresh: httpx.AsyncClient | None = None
-        self._urls: dict[tuple[str, bytes], httpx.URL] = {}
-        self.counts_connections = env_proxy_applies(config.upstream) is None
+        models = ModelMap.from_rules(config.model_map)
+        self.hooks: list[Hook] = [*([ModelMapHook(models)] if models else []), *hooks]
+        self._transport: Transport | None = None
+        self._targets: dict[tuple[str, bytes], str] = {}
 
     # -- lifespan -------------------------------------------------------------------------------
-    @contextlib.asynccontextmanager
-    async def lifespan(self, app: object) -> AsyncIterator[None]:
-        context = httpx.create_ssl_context()
-        self._client = make_client(self.config, pooled=True, ssl_context=context)
-        self._fresh = make_client(self.config, pooled=False, ssl_context=context)
-        try:
-            yield
-        finally:
-            await self._client.aclose()
-            await self._fresh.aclose()
+    async def start(self) -> None:
+        https = self.origin.startswith("https:")
+        # Loading the trust store costs ~40 ms; a plain-http upstream never uses it.
+        context = trust_store(self.config.environ) if https else ssl.create_default_context()
+        self._transport = make_transport(
+            self.config.transport,
+            ssl_context=context,
+            connect_timeout=self.config.connect_timeout,
+            forward_proxy=self.forward_proxy,
+        )
+
+    async def stop(self) -> None:
+        if self._transport is not None:
+            await self._transport.aclose()
 
     @property
-    def client(self) -> httpx.AsyncClient:
-        if self._client is None:
+    def transport(self) -> Transport:
+        if self._transport is None:
             raise RuntimeError("the proxy's lifespan has not started")
-        return self._client
+        return self._transport
 
-    # -- ASGI -----------------------------------------------------------------------------------
+    # -- one request ----------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        exchange = Exchange(scope["method"], scope["path"], time.perf_counter())
+        raw_path = origin_form(scope.get("raw_path") or scope["path"].encode("utf-8"))
+        exchange = Exchange(scope["method"], printable(raw_path), time.perf_counter())
         try:
-            await self.handle(scope, receive, send, exchange)
+            await self.handle(scope, receive, send, exchange, raw_path)
         finally:
             done = time.perf_counter()
+            if exchange.watches.items:
+                exchange.watches.done(
+                    Summary(
+                        exchange.status,
+                        exchange.start,
+                        exchange.ttfb,
+                        done,
+                        cut=exchange.cut,
+                        note=exchange.note.strip(" ()"),
+                    )
+                )
             ttfb = f"{(exchange.ttfb - exchange.start) * 1000:.1f}" if exchange.ttfb else "-"
             log.info(
                 "%s %s %s ttfb %s ms total %.1f ms%s",
-                exchange.method,
+                printable(exchange.method),
                 exchange.path,
                 exchange.status or "-",
                 ttfb,
@@ -140,28 +153,29 @@ class Forwarder:
                 exchange.note,
             )
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send, ex: Exchange) -> None:
-        host = None
+    async def handle(
+        self, scope: Scope, receive: Receive, send: Send, ex: Exchange, raw_path: bytes
+    ) -> None:
+        hosts: list[bytes] = []
         credentials = []
         for name, value in scope["headers"]:
             if name == b"host":
-                host = value
+                hosts.append(value)
             elif name in CREDENTIALS:
                 credentials.append(value)
-        if not host_allowed(host, self.hosts):
+        if len(hosts) > 1:  # h11 refuses these itself; httptools would let the last one win
+            await reply(send, ex, 400, "invalid_request_error", "more than one Host header")
+            return
+        if len(raw_path) + len(scope["query_string"]) > MAX_TARGET:
+            await reply(send, ex, 414, "invalid_request_error", "request target too long")
+            return
+        if not host_allowed(hosts[0] if hosts else None, self.hosts):
             # DNS rebinding: a web page's request carries the page's own host name.
             await reply(send, ex, 403, "permission_error", "Host does not name this proxy")
             return
-        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
         route = match(scope["method"], raw_path)
         if route is None:
-            await reply(
-                send,
-                ex,
-                404,
-                "not_found_error",
-                NOT_FORWARDED,
-            )
+            await reply(send, ex, 404, "not_found_error", NOT_FORWARDED)
             return
         if not credentials and route.path == "/":
             # Claude Code's start-up HEAD / carries no credential (docs/client-facts.md): answer
@@ -174,26 +188,27 @@ class Forwarder:
             )
             return
         body = await read_body(receive) if route.forwards_body else b""
-        if self.models and route.forwards_body:
-            body = self.models.rewrite_request(body)
-        headers = request_headers(scope["headers"], self.plan, self.replaced)
-        if self.models and route is MODELS_ROUTE:
-            # The listing is rewritten, so ask for it unencoded.
-            headers = [(n, v) for n, v in headers if n != b"accept-encoding"]
-            headers.append((b"accept-encoding", b"identity"))
-        url = self.url(route, scope["query_string"])
-        outbound = Outbound(route, url, headers, body)
-        await self.until_disconnect(receive, self.exchange(outbound, send, ex), ex)
+        outbound = Outbound(
+            method=route.method,
+            path=route.path,
+            target=self.target(route, scope["query_string"]),
+            headers=request_headers(scope["headers"], self.plan, self.replaced),
+            body=body,
+            profile=self.config.profile,
+        )
+        for hook in self.hooks:
+            outbound = hook.prepare(outbound)
+        await self.until_disconnect(receive, self.exchange(route, outbound, send, ex), ex)
 
-    def url(self, route: Route, query: bytes) -> httpx.URL:
-        """The upstream URL, parsed once per (route, query): clients repeat the same few."""
+    def target(self, route: Route, query: bytes) -> str:
+        """The upstream path and query, built once per (route, query): clients repeat a few."""
         key = (route.path, query)
-        url = self._urls.get(key)
-        if url is None:
-            url = httpx.URL(self.origin + upstream_target(self.prefix, route, query))
-            if len(self._urls) < URL_CACHE_SIZE:
-                self._urls[key] = url
-        return url
+        target = self._targets.get(key)
+        if target is None:
+            target = upstream_target(self.prefix, route, query)
+            if len(self._targets) < TARGET_CACHE_SIZE:
+                self._targets[key] = target
+        return target
 
     async def until_disconnect(self, receive: Receive, work: Awaitable[None], ex: Exchange) -> None:
         """Run ``work``; if the client goes away first, cancel it (and the upstream request)."""
@@ -205,86 +220,106 @@ class Forwarder:
             watcher.cancel()
             if not task.done():
                 ex.note = " (client went away)"
+                ex.cut = True
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        task.result()
+        if not task.cancelled():
+            task.result()
 
-    async def exchange(self, outbound: Outbound, send: Send, ex: Exchange) -> None:
-        route = outbound.route
+    def upstream_request(self, outbound: Outbound, route: Route) -> UpstreamRequest:
+        headers = [*outbound.headers, self.host_header]
+        if route.forwards_body:
+            headers.append((b"content-length", str(len(outbound.body)).encode()))
+        return UpstreamRequest(
+            outbound.method, self.origin, outbound.target, headers, outbound.body
+        )
+
+    async def exchange(self, route: Route, outbound: Outbound, send: Send, ex: Exchange) -> None:
+        transport = self.transport
+        request = self.upstream_request(outbound, route)
         try:
-            response = await self.open(route.method, outbound.url, outbound.headers, outbound.body)
-        except httpx.HTTPError as exc:
-            status, payload = upstream_error(exc, self.upstream_name, self.config.connect_timeout)
-            ex.note = f" ({type(exc).__name__})"
-            await send_body(send, ex, status, JSON, payload)
+            with transport.errors():
+                response = await self.open(transport, request)
+        except UpstreamError as exc:
+            await self.fail(send, ex, exc)
             return
         ex.ttfb = time.perf_counter()
-        ex.status = response.status_code
+        ex.status = response.status
+        ex.watches.items = [
+            watch
+            for hook in self.hooks
+            if (watch := hook.watch(outbound, response.status, response.headers)) is not None
+        ]
         try:
-            await self.relay(route, response, send, ex)
+            await self.relay(transport, response, send, ex)
         finally:
-            await response.aclose()
+            with contextlib.suppress(UpstreamError), transport.errors():
+                await response.aclose()
 
-    async def open(
-        self, method: str, url: httpx.URL, headers: list[tuple[bytes, bytes]], body: bytes
-    ) -> httpx.Response:
-        """Send upstream; retry once on a fresh connection when a reused one was dead.
+    async def open(self, transport: Transport, request: UpstreamRequest) -> UpstreamResponse:
+        """Send upstream; resend once on a fresh connection when a reused one was dead.
 
         A pooled connection the upstream closed on its keep-alive timer can die just as it is
         reused, before any byte of answer: the upstream never saw the request, so it is safe to
-        send again (httpx does not; it caused 502s under load in issue 5's measurements).
+        send again (it caused 502s under load in issue 5's measurements).
         """
-        opened: list[str] = []
-        extensions: dict[str, Any] = {}
-        if not self.counts_connections:  # httpx's transport: learn it from httpcore's trace
-
-            async def trace(event: str, info: object) -> None:
-                if event == "connection.connect_tcp.started":
-                    opened.append(event)
-
-            extensions["trace"] = trace
-        request = httpx.Request(method, url, headers=headers, content=body, extensions=extensions)
-        reset = OPENED.set(opened)
         try:
-            return await send_upstream(self.client, request)
-        except STALE_CONNECTION_ERRORS:
-            if opened or self._fresh is None:
-                raise
-            log.info("%s %s: reused upstream connection was closed; retrying", method, url)
-            retry = httpx.Request(method, url, headers=headers, content=body)
-            return await send_upstream(self._fresh, retry)
-        finally:
-            OPENED.reset(reset)
+            return await transport.send(request)
+        except StaleConnection:
+            log.info(
+                "%s %s: reused upstream connection was closed; retrying", *request_words(request)
+            )
+            return await transport.send(request, fresh=True)
 
-    async def relay(self, route: Route, response: httpx.Response, send: Send, ex: Exchange) -> None:
-        headers = response_headers(response.headers.raw)
+    async def fail(self, send: Send, ex: Exchange, exc: UpstreamError) -> None:
+        status, payload = upstream_error(exc, self.upstream_name, self.config.connect_timeout)
+        ex.note = f" ({type(exc.__cause__ or exc).__name__})"
+        await send_body(send, ex, status, JSON, payload)
+
+    async def relay(
+        self, transport: Transport, response: UpstreamResponse, send: Send, ex: Exchange
+    ) -> None:
+        headers = response_headers(response.headers)
         length, sse, encoded = describe(headers)
-        listing = self.models and route is MODELS_ROUTE and response.status_code == 200
-        if listing or (not sse and length is not None and length <= SMALL_BODY):
-            # Small: read whole, answered as one plain response (or a 502 if the read fails).
+        watches = ex.watches
+        whole = watches.whole
+        if whole is not None or (not sse and length is not None and length <= SMALL_BODY):
+            # Small (or wanted whole by a hook): read whole, answered as one plain response.
             try:
-                payload = await read_raw(response)
-            except STREAM_ERRORS as exc:
-                status, error = upstream_error(exc, self.upstream_name, self.config.connect_timeout)
-                ex.note = f" ({type(exc).__name__})"
-                await send_body(send, ex, status, JSON, error)
+                with transport.errors():
+                    payload = await response.read(whole if whole is not None else SMALL_BODY)
+            except TooLarge as exc:
+                ex.cut = True
+                ex.note = " (answer too large)"
+                await send_body(send, ex, 502, JSON, failed(self.upstream_name, str(exc)))
                 return
-            if listing:
+            except UpstreamError as exc:
+                ex.cut = True
+                await self.fail(send, ex, exc)
+                return
+            if whole is not None:
+                payload = watches.transform(payload)
                 kept = [(n, v) for n, v in headers if n != b"content-length"]
-                await send_body(send, ex, 200, kept, self.models.rewrite_models(payload))
+                await send_body(send, ex, response.status, kept, payload)
             else:
-                await send_body(send, ex, response.status_code, headers, payload, sized=True)
+                await send_body(send, ex, response.status, headers, payload, sized=True)
+            watches.chunk(payload)
             return
-        await send(
-            {"type": "http.response.start", "status": response.status_code, "headers": headers}
-        )
+        await send({"type": "http.response.start", "status": response.status, "headers": headers})
+
+        async def write(chunk: bytes) -> None:
+            watches.chunk(chunk)
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+
         try:
-            await relay_batched(response, send)
-        except STREAM_ERRORS as exc:
-            ex.note = f" (stream cut: {type(exc).__name__})"
+            with transport.errors():
+                await response.relay(write)
+        except UpstreamError as exc:
+            ex.cut = True
+            ex.note = f" (stream cut: {type(exc.__cause__ or exc).__name__})"
             if not (sse and not encoded and length is None):
-                return  # uvicorn closes the connection: the client sees a cut, not an end
+                return  # the server closes the connection: the client sees a cut, not an end
             # An SSE "error" event, as the Messages API sends mid-stream, then a clean end.
             _, payload = upstream_error(exc, self.upstream_name, self.config.connect_timeout)
             chunk = b"event: error\ndata: " + payload + b"\n\n"
@@ -300,7 +335,36 @@ NOT_FORWARDED = (
 )
 
 
-def describe(headers: list[tuple[bytes, bytes]]) -> tuple[int | None, bool, bool]:
+def origin_form(raw_path: bytes) -> bytes:
+    """The path of an absolute-form target (``POST http://host/v1/messages``), as a server must
+    take it (RFC 9112 §3.2.2) and as httptools hands it over anyway; h11 hands over the whole
+    URL. The upstream is still only the profile's, and the ``Host`` check still applies."""
+    if raw_path[:7].lower() == b"http://" or raw_path[:8].lower() == b"https://":
+        parts = raw_path.split(b"/", 3)
+        return b"/" + parts[3] if len(parts) > 3 else b"/"
+    return raw_path
+
+
+def printable(text: str | bytes) -> str:
+    """Foreign text for the log: bytes decoded (undecodable ones as ``\\xNN``), controls escaped."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "backslashreplace")
+    return escape_control(text)
+
+
+def host_header(origin: str) -> bytes:
+    """The ``Host`` the upstream gets: its name (IDNA) and port, as in the base URL."""
+    parts = urlsplit(origin)
+    name = parts.hostname or ""
+    host = f"[{name}]" if ":" in name else name.encode("idna").decode("ascii")
+    return (host + (f":{parts.port}" if parts.port is not None else "")).encode("ascii")
+
+
+def request_words(request: UpstreamRequest) -> tuple[str, str]:
+    return request.method, printable(request.url)
+
+
+def describe(headers: Headers) -> tuple[int | None, bool, bool]:
     """(content-length, is SSE, has content-encoding) of a response."""
     length = None
     sse = encoded = False
@@ -312,49 +376,6 @@ def describe(headers: list[tuple[bytes, bytes]]) -> tuple[int | None, bool, bool
         elif name == b"content-encoding":
             encoded = value.strip().lower() != b"identity"
     return length, sse, encoded
-
-
-async def relay_batched(response: httpx.Response, send: Send) -> None:
-    """Relay raw chunks, everything already received in one write.
-
-    One upstream read often holds many SSE events, which h11 hands over one by one; sending each
-    costs a write and a trip through the server (issue 5: batching halves streaming CPU). Chunks
-    are collected and flushed when the upstream connection has nothing more to give at once (the
-    network stream's ``before_wait``), or when FLUSH_SIZE is reached.
-    """
-    stream = response.extensions.get("network_stream")
-    if not isinstance(stream, AsyncioStream):  # aiohttp hands over all it has in one piece
-        async for chunk in raw_chunks(response):
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        return
-    pending: list[bytes] = []
-    size = 0
-
-    async def flush() -> None:
-        nonlocal size
-        if pending:
-            body = pending[0] if len(pending) == 1 else b"".join(pending)
-            pending.clear()
-            size = 0
-            await send({"type": "http.response.body", "body": body, "more_body": True})
-
-    stream.before_wait = flush
-    try:
-        async for chunk in raw_chunks(response):
-            pending.append(chunk)
-            size += len(chunk)
-            if size >= FLUSH_SIZE:
-                await flush()
-    except STREAM_ERRORS:
-        await flush()  # what arrived before a cut still reaches the client
-        raise
-    finally:
-        stream.before_wait = None
-    await flush()
-
-
-async def read_raw(response: httpx.Response) -> bytes:
-    return b"".join([chunk async for chunk in raw_chunks(response)])
 
 
 async def read_body(receive: Receive) -> bytes:
@@ -377,13 +398,7 @@ async def wait_disconnect(receive: Receive) -> None:
 
 
 async def send_body(
-    send: Send,
-    ex: Exchange,
-    status: int,
-    headers: list[tuple[bytes, bytes]],
-    payload: bytes,
-    *,
-    sized: bool = False,
+    send: Send, ex: Exchange, status: int, headers: Headers, payload: bytes, *, sized: bool = False
 ) -> None:
     ex.status = status
     if not sized:
@@ -400,27 +415,38 @@ async def reply_empty(send: Send, ex: Exchange) -> None:
     await send_body(send, ex, 200, [], b"")
 
 
-class ProxyApp(Starlette):
-    """Starlette for the lifespan; HTTP goes straight to the forwarder, which decides everything
-    (routing, errors), so no router or middleware layer sits on the hot path."""
+class ProxyApp:
+    """The ASGI application: HTTP goes to the forwarder, which decides everything (routing,
+    errors); the lifespan starts and stops its transport; websockets are refused."""
 
     def __init__(self, forwarder: Forwarder) -> None:
-        super().__init__(lifespan=forwarder.lifespan)
         self.forwarder = forwarder
 
-    def build_middleware_stack(self) -> Any:
-        router = self.router
-        forwarder = self.forwarder
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self.forwarder(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self.lifespan(receive, send)
+        elif scope["type"] == "websocket":
+            await receive()  # websocket.connect
+            await send({"type": "websocket.close", "code": 1008})
 
-        async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] == "http":
-                await forwarder(scope, receive, send)
-            else:  # lifespan; websockets are refused by the router (no route)
-                await router(scope, receive, send)
+    async def lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.forwarder.start()
+                except Exception as exc:  # reported by the server, which then does not start
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.forwarder.stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
 
-        return dispatch
 
-
-def create_app(config: ProxyConfig, port: int) -> Starlette:
-    """The proxy for one session."""
-    return ProxyApp(Forwarder(config, port))
+def create_app(config: ProxyConfig, port: int, hooks: Sequence[Hook] = ()) -> ProxyApp:
+    """The proxy for one session; ``hooks`` run after the model map's, in order."""
+    return ProxyApp(Forwarder(config, port, hooks))

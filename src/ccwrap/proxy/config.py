@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 TOKEN_PREFIX = "ccwrap-session-"  # noqa: S105 -- a prefix that says what the value is, not a secret
 CONNECT_TIMEOUT = 10.0
 TRANSPORT_VARIABLE = "CCWRAP_PROXY_TRANSPORT"
+SERVER_VARIABLE = "CCWRAP_PROXY_SERVER"
 # PLACEHOLDERS and needs_proxy live in ccwrap.launch.plan (whether a launch needs the proxy is
 # the launch's decision; proxy → launch, never the other way); re-exported here.
 __all__ = ["PLACEHOLDERS", "ProxyConfig", "needs_proxy", "new_session_token"]
@@ -41,6 +42,12 @@ class ProxyConfig:
     profile: str = ""
     # "auto": aiohttp's client when installed, else httpcore; "httpcore" forces the latter.
     transport: str = "auto"
+    # "auto": uvloop + httptools when installed (the `fast` extra); "asyncio": the standard
+    # event loop + h11 even so, as on the default install (tests and benchmarks pick both).
+    server: str = "auto"
+    # The injected environment: HTTP(S)_PROXY/NO_PROXY (ccwrap.net.proxies) and the extra CA
+    # files (ccwrap.net.tls) are read from it, never from os.environ.
+    environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_profile(
@@ -69,6 +76,8 @@ class ProxyConfig:
             token=token or new_session_token(),
             profile=profile.name,
             transport=(environ or {}).get(TRANSPORT_VARIABLE, "auto"),
+            server=(environ or {}).get(SERVER_VARIABLE, "auto"),
+            environ=dict(environ or {}),
         )
 
 

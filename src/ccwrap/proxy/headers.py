@@ -1,7 +1,7 @@
 """Request and response header rewriting (pure; tested without a network).
 
 Headers are ASGI-style lists of ``(lowercase name, value)`` byte pairs, the form uvicorn hands over
-and httpx accepts, so nothing is decoded or re-encoded on the way through.
+and the upstream transports send, so nothing is decoded or re-encoded on the way through.
 """
 
 from __future__ import annotations
@@ -29,9 +29,11 @@ HOP_BY_HOP = frozenset(
     }
 )
 CREDENTIALS = frozenset({b"authorization", b"x-api-key"})
-# host: httpx writes the upstream's; content-length: httpx writes the length of what it sends
-# (a model-mapped body has a new one).
-REQUEST_DROPPED = HOP_BY_HOP | CREDENTIALS | {b"host", b"content-length"}
+# host: the forwarder writes the upstream's; content-length: the forwarder writes the length of
+# what it sends (a model-mapped body has a new one).
+# expect: the server side answered the client's "100-continue" already and the body is read
+# whole; forwarded, aiohttp waits for a 100 the gateway may never send.
+REQUEST_DROPPED = HOP_BY_HOP | CREDENTIALS | {b"host", b"content-length", b"expect"}
 
 # Values computed per request: a profile header whose value holds one of these placeholders
 # (the same as ccwrap.launch.plan.PLACEHOLDERS, which `ccwrap run` reads).

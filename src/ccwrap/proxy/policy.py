@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-LOOPBACK = "127.0.0.1"
+from ccwrap.net.hosts import LOOPBACK_NAMES
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,8 @@ def match(method: str, raw_path: bytes) -> Route | None:
 
 
 def allowed_hosts(port: int) -> frozenset[bytes]:
-    return frozenset({f"{LOOPBACK}:{port}".encode(), f"localhost:{port}".encode()})
+    """The ``Host`` values a client of this proxy sends: its loopback names with the port."""
+    return frozenset(f"{name}:{port}".encode() for name in LOOPBACK_NAMES)
 
 
 def host_allowed(host: bytes | None, allowed: frozenset[bytes]) -> bool:

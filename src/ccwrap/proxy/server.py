@@ -13,31 +13,43 @@ import logging
 import socket
 import sys
 import threading
-import types
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ccwrap.errors import ProxyError
+from ccwrap.net.hosts import LOOPBACK
 from ccwrap.proxy.config import ProxyConfig
 
 if TYPE_CHECKING:
     import uvicorn
 
-LOOPBACK = "127.0.0.1"
+    from ccwrap.proxy.hooks import Hook
+
 BACKLOG = 1024
 # Longer than any client's idle gap we know of, so the client rarely races our keep-alive close.
 KEEP_ALIVE_SECONDS = 75
 SHUTDOWN_GRACE_SECONDS = 3
 READY_TIMEOUT = 15.0
 LOG_FORMAT = "ccwrap proxy: %(message)s"
+# What h11 buffers of one request head (its default, 16 KiB, would answer 400 itself before the
+# app's own 414 for a long target: one behaviour on both servers up to this size).
+MAX_HEAD = 256 * 1024
 
 
 def bind(port: int = 0) -> socket.socket:
-    """A listening TCP socket on 127.0.0.1 (a free port for 0); never another interface."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    """A listening TCP socket on 127.0.0.1 (a free port for 0); never another interface.
+
+    Created with ``IPPROTO_TCP`` named: asyncio sets ``TCP_NODELAY`` on an accepted socket only
+    when its protocol is TCP, and an accepted socket inherits the listener's (``proto`` 0 when
+    left out). Without it, Nagle's algorithm met the client's delayed ACK and every request
+    after the first on a keep-alive connection waited ~40 ms on the default install (uvloop
+    sets the option regardless). The listener gets TCP_NODELAY too, for platforms that copy it.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((LOOPBACK, port))
         sock.listen(BACKLOG)
     except OSError as exc:
@@ -106,9 +118,9 @@ class ProxyHandle:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _serve(self, config: ProxyConfig) -> None:
+    def _serve(self, config: ProxyConfig, hooks: Sequence[Hook]) -> None:
         try:
-            self._server = build_server(config, self.port, on_ready=self._ready.set)
+            self._server = build_server(config, self.port, on_ready=self._ready.set, hooks=hooks)
             if self._stopping:
                 return
             self._server.run(sockets=[self._sock])
@@ -127,6 +139,7 @@ def start_background(
     sock: socket.socket | None = None,
     wait: bool = True,
     log_stream: TextIO | None = None,
+    hooks: Sequence[Hook] = (),
 ) -> ProxyHandle:
     """Bind (unless given a socket), then serve in a daemon thread.
 
@@ -137,7 +150,7 @@ def start_background(
     configure_logging(log_stream)
     handle = ProxyHandle(port=sock.getsockname()[1], token=config.token, _sock=sock)
     handle._thread = threading.Thread(
-        target=handle._serve, args=(config,), name="ccwrap-proxy", daemon=True
+        target=handle._serve, args=(config, hooks), name="ccwrap-proxy", daemon=True
     )
     handle._thread.start()
     if wait:
@@ -155,13 +168,17 @@ def serve_foreground(
     port: int = 0,
     on_ready: Callable[[str, str], None],
     log_stream: TextIO | None = sys.stderr,
+    hooks: Sequence[Hook] = (),
 ) -> None:
     """Serve until Ctrl-C or SIGTERM; ``on_ready(base_url, token)`` once requests are served."""
     sock = bind(port)
     bound = sock.getsockname()[1]
     configure_logging(log_stream)
     server = build_server(
-        config, bound, on_ready=lambda: on_ready(f"http://{LOOPBACK}:{bound}", config.token)
+        config,
+        bound,
+        on_ready=lambda: on_ready(f"http://{LOOPBACK}:{bound}", config.token),
+        hooks=hooks,
     )
     try:
         server.run(sockets=[sock])
@@ -173,8 +190,10 @@ def serve_foreground(
         raise ProxyError("the proxy could not start (see the messages above)")
 
 
-def build_server(config: ProxyConfig, port: int, *, on_ready: Callable[[], None]) -> Any:
-    _without_httpx_cli()
+def build_server(
+    config: ProxyConfig, port: int, *, on_ready: Callable[[], None], hooks: Sequence[Hook] = ()
+) -> Any:
+    """uvicorn serving the proxy's app; ``hooks`` plug in after the model map (proxy/hooks.py)."""
     import uvicorn
 
     from ccwrap.proxy.app import create_app
@@ -186,36 +205,17 @@ def build_server(config: ProxyConfig, port: int, *, on_ready: Callable[[], None]
                 on_ready()
 
     settings = uvicorn.Config(
-        create_app(config, port),
-        loop="auto",  # uvloop when installed (the `fast` extra)
-        http="auto",  # httptools when installed
+        create_app(config, port, hooks),
+        # uvloop and httptools when installed (the `fast` extra), unless told the default's.
+        loop="asyncio" if config.server == "asyncio" else "auto",
+        http="h11" if config.server == "asyncio" else "auto",
         lifespan="on",
         log_config=None,
         access_log=False,
         server_header=False,  # the upstream's own Server and Date headers pass through
         date_header=False,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        h11_max_incomplete_event_size=MAX_HEAD,
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
     return Server(settings)
-
-
-def _without_httpx_cli() -> None:
-    """Keep httpx from importing its command-line tool.
-
-    ``import httpx`` imports ``httpx._main`` (click, rich, pygments) whenever click is installed,
-    and Typer installs it: ~38 ms of import, and 3 MB of the proxy's RSS (measured here; issue 5
-    targets ≤ 60 MB peak) even though Typer has loaded click and rich already. ccwrap never runs
-    httpx's CLI, so the proxy registers an empty module under that name before httpx is first
-    imported (when the server is built, not at package import: `ccwrap run` without a proxy
-    stays untouched).
-    """
-    if "httpx" in sys.modules or "httpx._main" in sys.modules:
-        return
-    stub = types.ModuleType("httpx._main")
-
-    def main() -> None:
-        raise SystemExit("the httpx command line is not available inside ccwrap")
-
-    stub.main = main  # type: ignore[attr-defined]
-    sys.modules["httpx._main"] = stub

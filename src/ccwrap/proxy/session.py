@@ -24,11 +24,11 @@ from ccwrap.context import Context, ensure_private_dir
 from ccwrap.errors import ProxyError
 from ccwrap.keys.sources import KeySource, SecretStore
 from ccwrap.launch.process import LaunchPlan, launch, prepare_launch
+from ccwrap.net.hosts import LOOPBACK, LOOPBACK_NAMES
 from ccwrap.profiles.store import Profile
 from ccwrap.proxy.config import ProxyConfig, new_session_token
 from ccwrap.proxy.server import ProxyHandle, bind, start_background
 
-LOOPBACK_NAMES = ("127.0.0.1", "localhost")
 LOG_NAME = "proxy.log"
 LOG_LIMIT = 1 << 20
 
@@ -110,7 +110,7 @@ def run_behind_proxy(
     )
     check_startable(config, profile.name)
     sock = bind(port)
-    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    base_url = f"http://{LOOPBACK}:{sock.getsockname()[1]}"
     try:
         held = [s for s in (config.key, *config.secret_headers.values()) if s]
         plan = plan_behind_proxy(

@@ -11,12 +11,16 @@ Only objects are edited, and only by three splices that are exact inverses of ea
 
 An empty object (``{}``, ``{ }``) is opened onto new lines in the document's indentation; its
 original inner whitespace is returned so the caller can put it back when the object empties again.
-The document must already be valid JSON (``claude_settings.parse_settings`` checks that first).
+The document must already be valid JSON (``claude_settings.parse_settings`` checks that first),
+or JSONC as editors write it (VS Code's settings.json): ``//`` and ``/* */`` comments and trailing
+commas are skipped like whitespace, never copied into a separator and never moved, so every
+comment outside ccwrap's members keeps its bytes. :func:`loads_jsonc` reads such a document.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,10 +50,96 @@ class ObjectSpan:
         return found[-1] if found else None
 
 
+_LITERAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null")
+
+
 def _skip(text: str, index: int) -> int:
-    while index < len(text) and text[index] in _WHITESPACE:
-        index += 1
+    """Past whitespace and comments (plain JSON has none, so this is the same for it)."""
+    while index < len(text):
+        char = text[index]
+        if char in _WHITESPACE:
+            index += 1
+        elif text.startswith("//", index):
+            newline = text.find("\n", index)
+            index = len(text) if newline < 0 else newline + 1
+        elif text.startswith("/*", index):
+            close = text.find("*/", index + 2)
+            if close < 0:
+                raise ValueError(f"unterminated comment at offset {index}")
+            index = close + 2
+        else:
+            break
     return index
+
+
+def _has_comment(text: str) -> bool:
+    return "/" in text
+
+
+def _value_end(text: str, start: int) -> int:
+    """The end of the value at ``start``: the standard decoder for JSON, a scan for JSONC."""
+    try:
+        return int(_DECODER.raw_decode(text, start)[1])
+    except ValueError:
+        return _jsonc_value_end(text, start)
+
+
+def _jsonc_value_end(text: str, start: int, depth: int = 0) -> int:
+    if depth > 200:
+        raise ValueError("the document is nested too deeply")
+    char = text[start] if start < len(text) else ""
+    if char == '"':
+        return int(_scanstring(text, start + 1)[1])
+    if char in "{[":
+        close = "}" if char == "{" else "]"
+        index = _skip(text, start + 1)
+        while text[index] != close:
+            if char == "{":
+                index = _skip(text, int(_scanstring(text, index + 1)[1]))
+                if text[index] != ":":
+                    raise ValueError(f"expected ':' at offset {index}")
+                index = _skip(text, index + 1)
+            index = _skip(text, _jsonc_value_end(text, index, depth + 1))
+            if text[index] == ",":
+                index = _skip(text, index + 1)
+            elif text[index] != close:
+                raise ValueError(f"expected ',' or {close!r} at offset {index}")
+        return index + 1
+    match = _LITERAL.match(text, start)
+    if match is None:
+        raise ValueError(f"no JSON value at offset {start}")
+    return match.end()
+
+
+def loads_jsonc(text: str) -> Any:
+    """A JSONC document (comments, trailing commas) as data; ``ValueError`` when invalid."""
+    if not text.strip():
+        return {}
+    out: list[str] = []
+    index = _skip(text, 0)
+    end = _jsonc_value_end(text, index)
+    if _skip(text, end) != len(text):
+        raise ValueError("extra data after the document")
+    # Re-emit the value without comments and trailing commas, then let json check it.
+    position = index
+    while position < end:
+        char = text[position]
+        if char == '"':
+            close = int(_scanstring(text, position + 1)[1])
+            out.append(text[position:close])
+            position = close
+            continue
+        if char in _WHITESPACE or text.startswith(("//", "/*"), position):
+            position = _skip(text, position)
+            continue
+        if char == ",":
+            following = _skip(text, position + 1)
+            if following < len(text) and text[following] in "]}":
+                position = following
+                continue
+        out.append(char)
+        position += 1
+    return json.loads("".join(out))
 
 
 def scan_object(text: str, start: int) -> ObjectSpan:
@@ -64,12 +154,14 @@ def scan_object(text: str, start: int) -> ObjectSpan:
         key, key_end = _scanstring(text, index + 1)
         colon = _skip(text, key_end)
         value_start = _skip(text, colon + 1)
-        _, value_end = _DECODER.raw_decode(text, value_start)
+        value_end = _value_end(text, value_start)
         members.append(Member(key, index, key_end, value_start, value_end))
         index = _skip(text, value_end)
         if text[index] == "}":
             return ObjectSpan(start, index, tuple(members))
         index = _skip(text, index + 1)  # the comma
+        if text[index] == "}":  # JSONC: a trailing comma
+            return ObjectSpan(start, index, tuple(members))
 
 
 def top_object(text: str) -> ObjectSpan:
@@ -114,14 +206,23 @@ def _layout(text: str, obj: ObjectSpan) -> tuple[str, str]:
     """(separator before a member, colon) as this object already writes them."""
     last = obj.members[-1]
     colon = text[last.key_end : last.value_start]
+    if _has_comment(colon):
+        colon = ": "
     if len(obj.members) >= 2:
         previous = obj.members[-2]
-        between = text[previous.value_end : last.key_start]
-        separator = between[between.index(",") + 1 :]
+        comma = _skip(text, previous.value_end)
+        separator = text[comma + 1 : last.key_start]
     else:
         separator = text[obj.start + 1 : last.key_start]
         if not separator and colon.endswith(" "):
             separator = " "  # {"a": 1} reads best as {"a": 1, "b": 2}
+    if _has_comment(separator):  # JSONC: copy the line break and indent, never the comment
+        tail = separator.rsplit("\n", 1)
+        separator = "\n" + tail[1] if len(tail) == 2 else " "
+        if "\r\n" in text:
+            separator = separator.replace("\n", "\r\n")
+        if separator.strip(" \t\r\n") != "":
+            separator = " "
     return separator, colon
 
 
@@ -176,6 +277,7 @@ def append_members(
         at = obj.members[-1].value_end
         return text[:at] + "".join(pieces) + text[at:], None
     inner = text[obj.start + 1 : obj.end]
+    commented = _has_comment(inner)
     multiline = "\n" in text or text.strip() == "{}"
     outer = _line_indent(text, obj.start)
     child = outer + unit if multiline else ""
@@ -187,6 +289,9 @@ def append_members(
         + _value_text(v, raw, indent=child, unit=unit, newline=nl, colon=colon, sep=" ")
         for k, v in items
     )
+    if commented:  # JSONC: the comments inside stay, after the new members
+        block = f"{newline}{child}{body}" if multiline else body
+        return text[: obj.start + 1] + block + text[obj.start + 1 :], inner
     block = f"{newline}{child}{body}{newline}{outer}" if multiline else body
     return text[: obj.start + 1] + block + text[obj.end :], inner
 

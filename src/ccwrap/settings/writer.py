@@ -37,7 +37,7 @@ from ccwrap.fsutil import (
 )
 
 # The same apiKeyHelper command ``ccwrap run`` hands to claude (one rule for both).
-from ccwrap.keys.helper_command import key_helper_command, statusline_command
+from ccwrap.keys.helper_command import ccwrap_command, key_helper_command, statusline_command
 from ccwrap.profiles.store import Profile
 from ccwrap.settings import ownership as settings_edit
 from ccwrap.settings.ownership import HELPER, Conflict, Ownership, Slot
@@ -47,6 +47,7 @@ try:
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
+PROCESS_WRAPPER: Slot = ("processWrapper",)
 WritableScope = Literal["user", "project", "local"]
 WRITABLE_SCOPES: tuple[WritableScope, ...] = ("user", "project", "local")
 MAX_ATTEMPTS = 5
@@ -82,9 +83,12 @@ def desired_settings(
     *,
     plaintext_key: str | None = None,
     ccwrap: Sequence[str] | None = None,
+    wrapper: bool = False,
 ) -> dict[Slot, Any]:
     """What ``settings apply`` writes: the profile's env and, unless the key goes in plain text,
-    ``apiKeyHelper`` so that no key is ever written."""
+    ``apiKeyHelper`` so that no key is ever written. ``wrapper`` adds ``processWrapper`` (user
+    scope only: the client ignores it in project and local settings), which starts Claude Code's
+    background and dispatched sessions through ``ccwrap wrap`` on their folder's profile."""
     if plaintext_key is not None:
         check_plaintext_scope(scope)
     env = profile_env(profile, key=plaintext_key)
@@ -100,6 +104,14 @@ def desired_settings(
         # A project file travels to other machines: name ccwrap by PATH, not by this one's path.
         command = ["ccwrap"] if scope == "project" else ccwrap
         desired[HELPER] = key_helper_command(profile.name, command)
+    if wrapper:
+        if scope != "user":
+            raise SettingsError(
+                "--wrapper goes with --scope user: Claude Code ignores processWrapper in "
+                "project and local settings"
+            )
+        # The client's JSON-array form: an argv prefix, its first element an absolute path.
+        desired[PROCESS_WRAPPER] = json.dumps([*(ccwrap or ccwrap_command()), "wrap", "--"])
     return desired
 
 

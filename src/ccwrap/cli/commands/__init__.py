@@ -14,7 +14,10 @@ if TYPE_CHECKING:
 
 def register(app: typer.Typer) -> None:
     from ccwrap.cli.commands import (
+        bind,
         doctor,
+        ide,
+        importers,
         inspect,
         key,
         profile,
@@ -32,8 +35,11 @@ def register(app: typer.Typer) -> None:
     profile.register(app)
     key.register(app)
     run_cli.register(app)
+    bind.register(app)
+    importers.register(app)
     proxy.register(app)
     settings.register(app)
+    ide.register(app)
     doctor.register(app)
     verify.register(app)
     inspect.register(app)

@@ -31,7 +31,9 @@ def doctor(
     live: bool = typer.Option(
         False, "--live", help="Also send one real message (max_tokens 1; spends a token)."
     ),
-    timeout: float = typer.Option(10.0, "--timeout", min=0.1, help="Seconds per probe."),
+    timeout: float = typer.Option(
+        10.0, "--timeout", min=0.1, metavar="SECONDS", help="Seconds per probe."
+    ),
     explain_text: str | None = typer.Option(
         None, "--explain", metavar="TEXT", help="Explain a message claude printed."
     ),

@@ -20,6 +20,10 @@ UNSET_ENV = typer.Option(
     None, "--unset-env", help="Remove an extra environment variable (repeatable)."
 )
 FILE = typer.Argument(..., help="A file written by ccwrap profile export.")
+NAMES = typer.Argument(..., help="Profile name(s).", autocompletion=complete_profile)
+SECRETS_STDIN = typer.Option(
+    False, "--secrets-stdin", help="Read a bundle's PLACEHOLDER=VALUE lines from stdin."
+)
 FORCE = typer.Option(False, "--force", help="Replace profiles of the same name.")
 TRUST = typer.Option(
     False, "--trust", help="Import risky settings (key commands, files, LD_PRELOAD…) unasked."
@@ -142,18 +146,30 @@ def default(name: str = NAME) -> None:
 
 
 def export(
-    name: str = NAME,
+    names: list[str] = NAMES,
     fmt: str = typer.Option("toml", "--format", help="toml or json."),
+    bundle: bool = typer.Option(
+        False, "--bundle", help="A team bundle: every secret a placeholder the importer fills."
+    ),
 ) -> None:
     """Print a profile as TOML (or JSON) to share or back up; never contains a key."""
     from ccwrap.profiles import ops as profile_ops
 
     if fmt not in ("toml", "json"):
         raise UsageError(f"unknown format {fmt!r}", hint="use --format toml or --format json")
+    services = Services.from_os()
+    if bundle:
+        from ccwrap.profiles.bundle import make_bundle, render_bundle
+
+        made = make_bundle([services.store.get(name) for name in names])
+        for item in made.left_out:
+            warn(f"left out of the bundle (a secret): {item}")
+        sys.stdout.write(render_bundle(made))
+        return
+    if len(names) != 1:
+        raise UsageError("one profile at a time", hint="several go in a bundle: --bundle")
     sys.stdout.write(
-        profile_ops.export_profile(
-            Services.from_os().store, name, "json" if fmt == "json" else "toml"
-        )
+        profile_ops.export_profile(services.store, names[0], "json" if fmt == "json" else "toml")
     )
 
 
@@ -161,10 +177,18 @@ def import_(
     file: Path = FILE,
     force: bool = FORCE,
     trust: bool = TRUST,
+    secrets_stdin: bool = SECRETS_STDIN,
 ) -> None:
-    """Add the profiles of an exported file (their keys: ccwrap setup NAME); anything risky in
-    it is shown first and needs confirmation (--trust without a terminal)."""
+    """Add the profiles of an exported file or team bundle (a bundle asks for its secrets);
+    anything risky in it is shown first and needs confirmation (--trust without a terminal)."""
     from ccwrap.profiles import ops as profile_ops
+    from ccwrap.profiles.bundle import load_bundle
+
+    if (bundle := load_bundle(file)) is not None:
+        from ccwrap.cli.commands.bundles import import_bundle
+
+        import_bundle(bundle, force=force, trust=trust, secrets_stdin=secrets_stdin)
+        return
 
     plan = profile_ops.plan_import(file)
     if plan.risks:

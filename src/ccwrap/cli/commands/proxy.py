@@ -15,7 +15,9 @@ def register(app: typer.Typer) -> None:
 
 def proxy(
     profile: str | None = ProfileOption,
-    port: int = typer.Option(0, "--port", min=0, max=65535, help="Port (default: a free one)."),
+    port: int = typer.Option(
+        0, "--port", min=0, max=65535, metavar="PORT", help="Port (default: a free one)."
+    ),
 ) -> None:
     """Run the loopback proxy in the foreground until Ctrl-C.
 
@@ -27,7 +29,7 @@ def proxy(
     from ccwrap.proxy.server import serve_foreground
 
     services = Services.from_os()
-    chosen = resolve(services.store, profile, services.ctx.environ)
+    chosen = resolve(services.store, profile, services.ctx.environ, services.ctx.cwd, force=True)
     config = ProxyConfig.from_profile(chosen, services.secrets, environ=services.ctx.environ)
     serve_foreground(config, port=port, on_ready=_print_exports)
 

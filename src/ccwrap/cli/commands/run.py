@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from ccwrap.claude.settings_files import SettingsFile
     from ccwrap.launch.process import LaunchPlan
     from ccwrap.ledger.launches import Launch
-    from ccwrap.profiles.store import Profile
+    from ccwrap.profiles.store import Choice, Profile
 
 # ccwrap's own options inside ``run`` (everything else is claude's).
 OWN_FLAGS: dict[str, tuple[str, bool]] = {
@@ -39,6 +39,7 @@ OWN_FLAGS: dict[str, tuple[str, bool]] = {
     "--no-proxy": ("proxy", False),
     "--dry-run": ("dry_run", True),
     "--json": ("json", True),
+    "--force": ("force", True),
 }
 OWN_VALUE_OPTIONS = ("--profile",)
 HELP_OPTIONS = ("-h", "--help")
@@ -59,6 +60,7 @@ class RunRequest:
     json: bool = False
     claude_args: tuple[str, ...] = ()
     profile_is_positional: bool = False  # for the hint when no profile has that name
+    force: bool = False  # --profile even inside a folder bound to another profile
 
 
 def parse_fast(args: Sequence[str]) -> RunRequest | None:
@@ -165,6 +167,9 @@ def register(app: typer.Typer) -> None:
             False, "--dry-run", help="Print the command and environment instead of running claude."
         ),
         json_output: bool = JsonOption,
+        force: bool = typer.Option(
+            False, "--force", help="Use --profile even inside a folder bound to another profile."
+        ),
         args: list[str] | None = args_argument,
     ) -> None:
         """Launch Claude Code on a profile; claude's exit code is ccwrap's.
@@ -172,10 +177,11 @@ def register(app: typer.Typer) -> None:
         ccwrap's options come first; every other argument goes to claude unchanged:
         `ccwrap run -p "explain this repo"` is claude's print mode, and
         `ccwrap run work --model opus` runs claude with --model opus on profile work.
-        After --, every argument is claude's.
+        After --, every argument is claude's. Without a profile: the folder's binding
+        (ccwrap bind), then $CCWRAP_PROFILE, then the default.
         """
         request = ctx.meta.get(REQUEST_KEY) or RunRequest(
-            profile, proxy, dry_run, json_output, tuple(args or ())
+            profile, proxy, dry_run, json_output, tuple(args or ()), force=force
         )
         raise typer.Exit(execute(request))
 
@@ -191,15 +197,17 @@ def register(app: typer.Typer) -> None:
 
 def execute(request: RunRequest) -> int:
     """One core call → render; returns the exit status (exec does not return)."""
+    from ccwrap.cli.commands.bind import choose_profile
     from ccwrap.launch.process import launch, prepare_launch, wants_proxy
     from ccwrap.ledger.launches import tracked
-    from ccwrap.profiles.store import ProfileStore, resolve
+    from ccwrap.profiles.store import ProfileStore
 
     if request.json and not request.dry_run:
         raise UsageError("--json goes with --dry-run", hint="ccwrap run --dry-run --json")
     ctx = Context.from_os()
     try:
-        chosen = resolve(ProfileStore(ctx.paths.config_file), request.profile, ctx.environ)
+        store = ProfileStore(ctx.paths.config_file)
+        choice = choose_profile(ctx, store, request.profile, force=request.force)
     except ProfileNotFound as exc:
         if request.profile_is_positional and request.profile is not None:
             quoted = shlex.quote(request.profile)
@@ -209,12 +217,12 @@ def execute(request: RunRequest) -> int:
                 f"ccwrap run -- {quoted}",
             ) from exc
         raise
-    args = request.claude_args
+    args, chosen = request.claude_args, choice.profile
     if wants_proxy(chosen, request.proxy):
-        return _run_behind_proxy(ctx, chosen, args, request.dry_run, request.json)
+        return _run_behind_proxy(ctx, choice, args, request.dry_run, request.json)
     plan = prepare_launch(ctx, chosen, args)
     if request.dry_run:
-        _print_plan(plan, request.json)
+        _print_plan(plan, request.json, choice)
         return 0
     for message in plan.warnings:
         sys.stderr.write(f"ccwrap: warning: {message}\n")
@@ -243,30 +251,46 @@ def _launch_record(
     )
 
 
-def _print_plan(plan: LaunchPlan, json_output: bool) -> None:
+def _print_plan(plan: LaunchPlan, json_output: bool, choice: Choice) -> None:
     if json_output:
-        sys.stdout.write(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        view = plan.to_dict()
+        view["chosen_by"] = {"reason": choice.reason}
+        if choice.binding is not None:
+            view["chosen_by"]["binding"] = choice.binding.to_dict()
+        sys.stdout.write(json.dumps(view, indent=2, ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write(render_plan(plan) + "\n")
+        lines = render_plan(plan).split("\n", 1)
+        lines.insert(1, f"chosen by: {chosen_by(choice)}")
+        sys.stdout.write("\n".join(lines) + "\n")
+
+
+def chosen_by(choice: Choice) -> str:
+    """Why this profile, in words: the binding's file or config entry, a flag, a variable."""
+    if choice.reason == "binding" and choice.binding is not None:
+        return f"binding {choice.binding.origin}"
+    if choice.reason == "--profile" and choice.binding is not None:
+        return f"--profile (forced; the folder is bound to {choice.binding.profile!r})"
+    return choice.reason
 
 
 DRY_RUN_TOKEN = "<session token>"  # noqa: S105 - a placeholder shown by --dry-run
 
 
 def _run_behind_proxy(
-    ctx: Context, profile: Profile, args: Sequence[str], dry_run: bool, json_output: bool
+    ctx: Context, choice: Choice, args: Sequence[str], dry_run: bool, json_output: bool
 ) -> int:
     """The proxy path: ccwrap stays alive beside claude (see ccwrap.proxy.session)."""
     from ccwrap.keys.sources import SecretStore
     from ccwrap.ledger.launches import tracked
     from ccwrap.proxy import session
 
+    profile = choice.profile
     if dry_run:
         # Nothing starts and no key is read: the URL and the token are placeholders.
         plan = session.plan_behind_proxy(
             ctx, profile, args, base_url="http://127.0.0.1:<port>", token=DRY_RUN_TOKEN
         )
-        _print_plan(plan, json_output)
+        _print_plan(plan, json_output, choice)
         return 0
     sys.stderr.flush()
     sys.stdout.flush()

@@ -118,6 +118,12 @@ def apply(  # noqa: PLR0917 -- Typer maps parameters to options
         "--plaintext-key",
         help="Write the key itself into the file instead of an apiKeyHelper (not for project).",
     ),
+    wrapper: bool = typer.Option(
+        False,
+        "--wrapper",
+        help="Also set processWrapper to `ccwrap wrap` (user scope): background and dispatched "
+        "sessions then start on their folder's profile (claude newer than 2.1.197).",
+    ),
     statusline: bool | None = StatuslineOption,
 ) -> None:
     """Write a profile's env and apiKeyHelper into a Claude Code settings file."""
@@ -141,7 +147,15 @@ def apply(  # noqa: PLR0917 -- Typer maps parameters to options
     if plaintext_key and profile is not None:
         check_plaintext_scope(scope.value)
         key = services.secrets.read(profile.name, profile.key)
-    desired = desired_settings(profile, scope.value, plaintext_key=key) if profile else {}
+    if wrapper and profile is None:
+        raise UsageError(
+            "--wrapper goes with a profile", hint="ccwrap settings apply NAME --wrapper"
+        )
+    desired = (
+        desired_settings(profile, scope.value, plaintext_key=key, wrapper=wrapper)
+        if profile
+        else {}
+    )
     owned = state.ownership.slots.get(STATUS_LINE)
     if statusline or (statusline is None and owned is not None):
         desired[STATUS_LINE] = status_line_setting(scope.value)
@@ -167,6 +181,7 @@ def use(name: str = NameArgument, dry_run: bool = DryRunOption, force: bool = Fo
         yes=False,
         force=force,
         plaintext_key=False,
+        wrapper=False,
         statusline=None,
     )
 

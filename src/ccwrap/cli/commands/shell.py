@@ -169,7 +169,7 @@ def env(
     if unset:
         sys.stdout.write(core.render_unset(chosen, _profile_for_unset(services, profile)))
         return
-    resolved = resolve(services.store, profile, services.ctx.environ)
+    resolved = resolve(services.store, profile, services.ctx.environ, services.ctx.cwd, force=True)
     sys.stdout.write(core.render_env(chosen, resolved))
 
 
@@ -181,6 +181,6 @@ def _profile_for_unset(services: Services, name: str | None) -> Profile | None:
     if name is not None:
         return services.store.get(name)
     try:
-        return resolve(services.store, None, services.ctx.environ)
+        return resolve(services.store, None, services.ctx.environ, services.ctx.cwd)
     except ProfileNotFound:
         return None

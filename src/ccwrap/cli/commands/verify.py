@@ -69,7 +69,11 @@ def verify(
     options = runner.Options(parse_only(only), repeat, deep, timeout)
     names: list[str | None] = list(compare) if compare else [profile]
     targets = [
-        target_of(resolve(services.store, name, services.ctx.environ), services.secrets, model)
+        target_of(
+            resolve(services.store, name, services.ctx.environ, services.ctx.cwd, force=True),
+            services.secrets,
+            model,
+        )
         for name in names
     ]
     prepared = [runner.prepare(services.ctx, t, options) for t in targets]

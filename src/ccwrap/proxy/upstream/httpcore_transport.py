@@ -1,40 +1,48 @@
-"""The upstream leg's transport: httpcore's connection pool on plain asyncio protocols.
+"""The default transport: httpcore's connection pool (h11) on plain asyncio protocols.
 
 httpx's default transport reaches the network through anyio: a cancel scope, an exception map and a
 backend lookup on every read, and TLS done in Python through a memory BIO. A proxy reads once per
-SSE event, so that is most of its CPU (issue 5 measured httpx/httpcore as what remains once the
-server side is fast). httpcore lets the caller supply its network backend; this one is the event
-loop's own transports (uvloop's, in C, when installed), TLS included. httpx stays the client API:
-:class:`UpstreamTransport` is an ``httpx.AsyncBaseTransport``, so ``AsyncClient`` works as usual.
+SSE event, so that is most of its CPU (issue 5). httpcore lets the caller supply its network
+backend; this one is the event loop's own transports (uvloop's, in C, when installed), TLS
+included. A forward proxy is httpcore's ``AsyncHTTPProxy`` on the same backend.
 
-Exceptions are translated at the edge, the cause kept (style.md #3)::
-
-    OSError / ssl.SSLError → httpcore.ConnectError / ReadError / WriteError → httpx.<same name>
+OS errors become httpcore's at the backend (``OSError`` → ``ConnectError``/``ReadError``/
+``WriteError``, the cause kept); :meth:`HttpcoreTransport.errors` maps httpcore's to
+:class:`~ccwrap.proxy.upstream.base.UpstreamError`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
-from contextvars import ContextVar
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import httpcore
-import httpx
 
-# Set by the caller around one request: connect_tcp appends to it, so the caller can tell a fresh
-# connection from a reused one (httpcore connects in the requesting task).
-OPENED: ContextVar[list[str] | None] = ContextVar("ccwrap_proxy_opened", default=None)
-# Response extension: httpcore's own body stream, for callers that iterate it directly.
-RAW_STREAM = "ccwrap.raw_stream"
-# What iterating RAW_STREAM may raise besides httpx's errors.
-STREAM_ERRORS = (
-    httpx.HTTPError,
+from ccwrap.proxy.upstream.base import (
+    OPENED,
+    StaleConnection,
+    Transport,
+    UpstreamRequest,
+    UpstreamResponse,
+    Write,
+    mapping,
+)
+
+# Everything httpcore raises for a network or protocol failure.
+LIBRARY_ERRORS: tuple[type[BaseException], ...] = (
     httpcore.NetworkError,
     httpcore.ProtocolError,
     httpcore.TimeoutException,
+    httpcore.UnsupportedProtocol,
 )
+# Errors a pooled connection shows when the upstream closed it just as it was reused.
+STALE_ERRORS = (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError)
+# Collected small reads are flushed to the client at this size at the latest.
+FLUSH_SIZE = 64 * 1024
 
 # Stop reading from the upstream while this much is waiting for a slow client; resume below LOW.
 HIGH_WATER = 1 << 20
@@ -221,100 +229,128 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         await asyncio.sleep(seconds)
 
 
-# httpcore's exceptions → httpx's of the same name (httpx does this in a private helper).
-_EXCEPTIONS: tuple[tuple[type[Exception], type[httpx.HTTPError]], ...] = (
-    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
-    (httpcore.ReadTimeout, httpx.ReadTimeout),
-    (httpcore.WriteTimeout, httpx.WriteTimeout),
-    (httpcore.PoolTimeout, httpx.PoolTimeout),
-    (httpcore.ConnectError, httpx.ConnectError),
-    (httpcore.ReadError, httpx.ReadError),
-    (httpcore.WriteError, httpx.WriteError),
-    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
-    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
-    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
-    (httpcore.ProtocolError, httpx.ProtocolError),
-    (httpcore.NetworkError, httpx.NetworkError),
-    (httpcore.TimeoutException, httpx.TimeoutException),
-)
+class _Response(UpstreamResponse):
+    def __init__(self, response: httpcore.Response) -> None:
+        self._response = response
+        self.status = response.status
+        self.headers = list(response.headers)
 
+    async def relay(self, write: Write) -> None:
+        """Chunks collected and written when the connection has nothing more to give at once.
 
-def translate(exc: Exception) -> Exception:
-    for core, mapped in _EXCEPTIONS:
-        if isinstance(exc, core):
-            return mapped(str(exc))
-    return exc
+        One upstream read often holds many SSE events, which h11 hands over one by one; writing
+        each costs a trip through the server (issue 5: batching halves streaming CPU). The
+        network stream's ``before_wait`` says when a read is about to wait: then, or at
+        FLUSH_SIZE, what was collected goes out in one write.
+        """
+        stream = self._response.extensions.get("network_stream")
+        body = self._response.stream
+        if not isinstance(stream, AsyncioStream) or not isinstance(body, AsyncIterable):
+            async for chunk in body:  # type: ignore[union-attr]
+                await write(chunk)
+            return
+        pending: list[bytes] = []
+        size = 0
 
+        async def flush() -> None:
+            nonlocal size
+            if pending:
+                data = pending[0] if len(pending) == 1 else b"".join(pending)
+                pending.clear()
+                size = 0
+                await write(data)
 
-class _ResponseStream(httpx.AsyncByteStream):
-    def __init__(self, stream: Any) -> None:
-        self._stream = stream
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
+        stream.before_wait = flush
         try:
-            async for part in self._stream:
-                yield part
-        except httpcore.TimeoutException as exc:
-            raise translate(exc) from exc
-        except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
-            raise translate(exc) from exc
+            async for chunk in body:
+                pending.append(chunk)
+                size += len(chunk)
+                if size >= FLUSH_SIZE:
+                    await flush()
+        except LIBRARY_ERRORS:
+            await flush()  # what arrived before a cut still reaches the client
+            raise
+        finally:
+            stream.before_wait = None
+        await flush()
 
     async def aclose(self) -> None:
-        await self._stream.aclose()
+        await self._response.aclose()
 
 
-def raw_chunks(response: httpx.Response) -> AsyncIterable[bytes]:
-    """The body's raw bytes, straight from httpcore when this transport made the response (three
-    generator layers fewer per chunk than ``aiter_raw``; errors may then be httpcore's, see
-    STREAM_ERRORS), else ``aiter_raw()``. Close the response afterwards as usual."""
-    stream = response.extensions.get(RAW_STREAM)
-    return stream if stream is not None else response.aiter_raw()
+def _pool(
+    ssl_context: ssl.SSLContext,
+    max_keepalive: int,
+    keepalive_expiry: float,
+    forward_proxy: str | None,
+) -> httpcore.AsyncConnectionPool:
+    common: dict[str, Any] = {
+        "ssl_context": ssl_context,
+        "max_connections": None,
+        "max_keepalive_connections": max_keepalive,
+        "keepalive_expiry": keepalive_expiry,
+        "network_backend": AsyncioBackend(),
+    }
+    if forward_proxy is None:
+        return httpcore.AsyncConnectionPool(**common)
+    parts = urlsplit(forward_proxy)
+    auth = (unquote(parts.username), unquote(parts.password or "")) if parts.username else None
+    netloc = parts.netloc.rpartition("@")[2]
+    return httpcore.AsyncHTTPProxy(
+        proxy_url=f"{parts.scheme}://{netloc}", proxy_auth=auth, **common
+    )
 
 
-class DirectTransport(httpx.AsyncBaseTransport):
-    """A transport of this package: the proxy calls it without ``AsyncClient.send``'s layers
-    (app.send_upstream), so it must honour ``request.extensions["timeout"]`` itself."""
-
-
-class UpstreamTransport(DirectTransport):
+class HttpcoreTransport(Transport):
     """httpcore's pool on :class:`AsyncioBackend`; HTTP/1.1, keep-alive, no retries of its own."""
 
     def __init__(
-        self, *, ssl_context: ssl.SSLContext, max_keepalive: int, keepalive_expiry: float
+        self,
+        *,
+        ssl_context: ssl.SSLContext,
+        max_keepalive: int,
+        keepalive_expiry: float,
+        connect_timeout: float,
+        forward_proxy: str | None = None,
     ) -> None:
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=None,
-            max_keepalive_connections=max_keepalive,
-            keepalive_expiry=keepalive_expiry,
-            network_backend=AsyncioBackend(),
-        )
+        self._pooled = _pool(ssl_context, max_keepalive, keepalive_expiry, forward_proxy)
+        self._fresh = _pool(ssl_context, 0, keepalive_expiry, forward_proxy)
+        self._timeouts = {"connect": connect_timeout, "read": None, "write": None, "pool": None}
+        self._origins: dict[str, tuple[bytes, bytes, int | None]] = {}
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        core_request = httpcore.Request(
-            method=request.method,
-            url=httpcore.URL(
-                scheme=request.url.raw_scheme,
-                host=request.url.raw_host,
-                port=request.url.port,
-                target=request.url.raw_path,
-            ),
-            headers=request.headers.raw,
-            content=request.stream,
-            extensions=request.extensions,
+    def errors(self) -> contextlib.AbstractContextManager[None]:
+        return mapping(LIBRARY_ERRORS)
+
+    async def send(self, request: UpstreamRequest, *, fresh: bool = False) -> UpstreamResponse:
+        scheme, host, port = self._origin(request.origin)
+        core = httpcore.Request(
+            method=request.method.encode("ascii"),
+            url=httpcore.URL(scheme=scheme, host=host, port=port, target=request.target),
+            headers=request.headers,
+            content=request.body,
+            extensions={"timeout": self._timeouts},
         )
+        opened: list[str] = []
+        reset = OPENED.set(opened)
         try:
-            response = await self._pool.handle_async_request(core_request)
-        except (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError) as exc:
-            raise translate(exc) from exc
-        except httpcore.UnsupportedProtocol as exc:
-            raise translate(exc) from exc
-        return httpx.Response(
-            status_code=response.status,
-            headers=response.headers,
-            stream=_ResponseStream(response.stream),
-            extensions={**response.extensions, RAW_STREAM: response.stream},
-        )
+            response = await (self._fresh if fresh else self._pooled).handle_async_request(core)
+        except STALE_ERRORS as exc:
+            if opened or fresh:
+                raise
+            raise StaleConnection(str(exc)) from exc
+        finally:
+            OPENED.reset(reset)
+        return _Response(response)
+
+    def _origin(self, origin: str) -> tuple[bytes, bytes, int | None]:
+        parsed = self._origins.get(origin)
+        if parsed is None:
+            parts = urlsplit(origin)
+            host = (parts.hostname or "").encode("idna")
+            parsed = (parts.scheme.encode("ascii"), host, parts.port)
+            self._origins[origin] = parsed
+        return parsed
 
     async def aclose(self) -> None:
-        await self._pool.aclose()
+        await self._pooled.aclose()
+        await self._fresh.aclose()
