@@ -98,7 +98,13 @@ def no_proxy(env: Mapping[str, str]) -> dict[str, str]:
 
 
 def run_behind_proxy(
-    ctx: Context, secrets: SecretStore, profile: Profile, args: Sequence[str], *, port: int = 0
+    ctx: Context,
+    secrets: SecretStore,
+    profile: Profile,
+    args: Sequence[str],
+    *,
+    port: int = 0,
+    capture: bool = False,
 ) -> int:
     """Start the proxy, run claude behind it, stop the proxy; claude's exit code.
 
@@ -122,10 +128,16 @@ def run_behind_proxy(
         raise
     # Not waiting for uvicorn (~0.2 s of imports here): claude starts meanwhile and its first
     # request waits in the backlog. What the proxy's start-up can refuse has been checked above.
-    proxy = start_background(config, sock=sock, wait=False, log_stream=log)
+    hooks = []
+    if capture:  # ccwrap run --proxy --capture (ccwrap.capture)
+        from ccwrap.capture.hook import capture_hook
+
+        hooks.append(capture_hook(ctx.paths, config))
+    proxy = start_background(config, sock=sock, wait=False, log_stream=log, hooks=hooks)
     cleanup: list[Callable[[], None]] = [
         functools.partial(report_failed_start, proxy),
         proxy.close,
+        *(hook.close for hook in hooks),
         log.close,
     ]
     return launch(plan, ctx.paths.run_dir, cleanup=cleanup)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 def register(app: typer.Typer) -> None:
     from ccwrap.cli.commands import (
         bind,
+        capture,
         doctor,
         ide,
         importers,
@@ -43,6 +44,7 @@ def register(app: typer.Typer) -> None:
     doctor.register(app)
     verify.register(app)
     inspect.register(app)
+    capture.register(app)
     stats.register(app)
     statusline.register(app)
     shell.register(app)

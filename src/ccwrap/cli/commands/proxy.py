@@ -18,6 +18,9 @@ def proxy(
     port: int = typer.Option(
         0, "--port", min=0, max=65535, metavar="PORT", help="Port (default: a free one)."
     ),
+    capture: bool = typer.Option(
+        False, "--capture", help="Keep each request and response (redacted): ccwrap capture."
+    ),
 ) -> None:
     """Run the loopback proxy in the foreground until Ctrl-C.
 
@@ -31,7 +34,16 @@ def proxy(
     services = Services.from_os()
     chosen = resolve(services.store, profile, services.ctx.environ, services.ctx.cwd, force=True)
     config = ProxyConfig.from_profile(chosen, services.secrets, environ=services.ctx.environ)
-    serve_foreground(config, port=port, on_ready=_print_exports)
+    if not capture:
+        serve_foreground(config, port=port, on_ready=_print_exports)
+        return
+    from ccwrap.capture.hook import capture_hook
+
+    hook = capture_hook(services.ctx.paths, config)
+    try:
+        serve_foreground(config, port=port, on_ready=_print_exports, hooks=[hook])
+    finally:
+        hook.close()
 
 
 def _print_exports(base_url: str, token: str) -> None:

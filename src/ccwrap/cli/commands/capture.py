@@ -1,0 +1,124 @@
+"""``ccwrap capture list|show|diff``: the exchanges ``run --proxy --capture`` and
+``proxy --capture`` kept (redacted when written) under the state folder."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+
+from ccwrap.cli.common import JsonOption, Services, print_json
+
+app = typer.Typer(help="Captured requests and responses (ccwrap run --proxy --capture).")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="capture")
+
+
+@app.command("list")
+def list_captures(json_output: bool = JsonOption) -> None:
+    """One line per capture, oldest first."""
+    from ccwrap.capture import store
+    from ccwrap.text import escape_control
+
+    rows = store.summaries(Services.from_os().ctx.paths)
+    if json_output:
+        print_json({"version": 1, "captures": rows})
+        return
+    if not rows:
+        typer.echo("no captures yet: ccwrap run --proxy --capture (or ccwrap proxy --capture)")
+        return
+    for row in rows:
+        if "error" in row:
+            typer.echo(f"{row['id']}  {escape_control(row['error'])}")
+            continue
+        typer.echo(
+            escape_control(
+                f"{row['id']}  {row['time']}  {row['profile'] or '-'}  {row['method']} "
+                f"{row['path']}  {row['model'] or '-'}  → {row['status']}  "
+                f"{row['request_bytes']} B / {row['response_bytes']} B"
+            )
+        )
+
+
+CaptureId = typer.Argument(..., metavar="ID", help="A capture id (or a unique part of one).")
+
+
+@app.command("show")
+def show(capture_id: str = CaptureId, json_output: bool = JsonOption) -> None:
+    """One exchange: request headers and body, response, usage."""
+    from ccwrap.capture import store
+    from ccwrap.text import escape_control
+
+    data = store.load(Services.from_os().ctx.paths, capture_id)
+    if json_output:
+        print_json(data)
+        return
+    request, response = data.get("request") or {}, data.get("response") or {}
+    lines = [
+        f"capture {data.get('id')}  {data.get('time')}  profile {data.get('profile') or '-'}",
+        f"{request.get('method')} {request.get('target')}",
+        *(f"  {name}: {value}" for name, value in request.get("headers") or []),
+        "request body:",
+        _body_text(request.get("body")),
+        f"response: {response.get('status')}" + ("  (cut off)" if response.get("cut") else ""),
+        *(f"  {name}: {value}" for name, value in response.get("headers") or []),
+    ]
+    if response.get("message") is not None:
+        lines += ["response (events reassembled):", json.dumps(response["message"], indent=2)]
+    else:
+        lines += ["response body:", _body_text(response.get("body"))]
+    lines.append(f"usage: {json.dumps(response.get('usage'))}")
+    typer.echo("\n".join(escape_control(line) if "\n" not in line else _escape_lines(line)
+                         for line in lines))  # fmt: skip
+
+
+def _escape_lines(text: str) -> str:
+    from ccwrap.text import escape_control
+
+    return "\n".join(escape_control(line) for line in text.splitlines())
+
+
+def _body_text(body: Any) -> str:
+    from ccwrap.capture import store
+
+    if not isinstance(body, dict):
+        return "(none)"
+    parsed = store.body_json(body)
+    if parsed is not None:
+        shown = json.dumps(parsed, indent=2, ensure_ascii=False)
+    elif "text" in body:
+        shown = str(body["text"])
+    else:
+        shown = f"({body.get('bytes')} bytes of binary data)"
+    if body.get("truncated"):
+        shown += f"\n… (cut: {body.get('bytes')} bytes in all)"
+    return shown
+
+
+@app.command("diff")
+def diff(
+    first: str = typer.Argument(..., metavar="ID1"),
+    second: str = typer.Argument(..., metavar="ID2"),
+    json_output: bool = JsonOption,
+) -> None:
+    """What changed between two requests: system blocks, tools, messages, cache_control."""
+    from ccwrap.capture import store
+    from ccwrap.capture.diff import diff as compare
+    from ccwrap.text import escape_control
+
+    paths = Services.from_os().ctx.paths
+    a, b = store.load(paths, first), store.load(paths, second)
+    changes = compare(
+        store.body_json((a.get("request") or {}).get("body")),
+        store.body_json((b.get("request") or {}).get("body")),
+    )
+    if json_output:
+        print_json({"version": 1, "from": a.get("id"), "to": b.get("id"), "changes": changes})
+        return
+    typer.echo(f"from {a.get('id')} to {b.get('id')}")
+    for section, lines in changes.items():
+        shown = ", ".join(lines) if section == "other_fields" else "; ".join(lines)
+        typer.echo(escape_control(f"  {section}: {shown or 'unchanged'}"))
