@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import typer
 
-from ccwrap.cli.common import JsonOption, Services, print_json
+from ccwrap.cli.common import JsonOption, Services, info, print_json
 
 app = typer.Typer(help="Captured requests and responses (ccwrap run --proxy --capture).")
 
@@ -96,6 +97,28 @@ def _body_text(body: Any) -> str:
     if body.get("truncated"):
         shown += f"\n… (cut: {body.get('bytes')} bytes in all)"
     return shown
+
+
+OutputOption = typer.Option(
+    None, "--output", "-o", help="The HTML file to write (default: ID.html here)."
+)
+
+
+@app.command("export")
+def export(
+    capture_id: str = CaptureId,
+    output: Path | None = OutputOption,
+) -> None:
+    """One capture as a self-contained HTML file (no script, no network) to open in a browser."""
+    from ccwrap.capture import store
+    from ccwrap.capture.export import render
+    from ccwrap.fsutil import atomic_write
+
+    services = Services.from_os()
+    data = store.load(services.ctx.paths, capture_id)
+    target = output or services.ctx.cwd / f"{data.get('id')}.html"
+    atomic_write(target, render(data).encode("utf-8"), mode=0o600)
+    info(f"wrote {target} (it holds the prompt: keep it private)")
 
 
 @app.command("diff")
