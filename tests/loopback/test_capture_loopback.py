@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from starlette.responses import Response
 
 from ccwrap.capture import store
 from ccwrap.capture.hook import CaptureHook, capture_hook
 from ccwrap.context import Context
+from ccwrap.profiles.store import Profile, ProfileStore
 from ccwrap.proxy.config import ProxyConfig
 from tests.conftest import CliRunner
-from tests.support.gateway import TestGateway
+from tests.support.gateway import RecordedRequest, TestGateway, anthropic_error
+from tests.support.keyrings import MemoryKeyring
 from tests.support.proxy_support import KEY, TOKEN, running_proxy
 
 SECRET_HEADER = "sig-value-0123456789"
@@ -137,11 +141,91 @@ def test_corrupt_and_unknown_captures_give_clean_messages(cli: CliRunner) -> Non
 
 
 def test_run_capture_needs_the_proxy(cli: CliRunner, tmp_path: Path) -> None:
-    from ccwrap.profiles.store import Profile, ProfileStore
-
     ProfileStore(Context.from_os().paths.config_file).save(
         Profile(name="work", base_url="https://gw.example", proxy="never")
     )
     result = cli("run", "--capture", "--profile", "work", "--", "-p", "hi")
     assert result.exit_code == 2
     assert "--capture needs the proxy" in result.stderr
+
+
+# -- bisect ---------------------------------------------------------------------------------------
+STRICT_BETA = "context-management-2025-06-27"
+
+
+def refused_capture(gateway: TestGateway, memory: MemoryKeyring, extra: dict[str, Any]) -> str:
+    """A request the gateway refused with 400, captured through the proxy; its id."""
+    ProfileStore(Context.from_os().paths.config_file).save(
+        Profile(name="work", base_url=gateway.url, secret_headers={"X-Sig": "keyring"})
+    )
+    memory.set_password("ccwrap", "work", KEY)
+    memory.set_password("ccwrap", "work/X-Sig", SECRET_HEADER)
+    hook = hook_for({"secret_headers": {"X-Sig": SECRET_HEADER}})
+    headers = {**HEADERS, "anthropic-beta": f"claude-code-20250219,{STRICT_BETA}"}
+    item = {**body([{"role": "user", "content": "hello"}], stream=True), **extra}
+    secret = {"X-Sig": SECRET_HEADER}
+    with running_proxy(gateway.url, hooks=[hook], secret_headers=secret, profile="work") as proxy:
+        answer = httpx.post(f"{proxy.base_url}/v1/messages?beta=true", json=item, headers=headers)
+        assert answer.status_code == 400
+    hook.close()
+    (capture_id,) = store.ids(Context.from_os().paths)
+    return capture_id
+
+
+def strict(refuse: Callable[[RecordedRequest], bool]) -> Any:
+    async def handler(request: Any, recorded: RecordedRequest) -> Response | None:
+        if recorded.path == "/v1/messages" and refuse(recorded):
+            return anthropic_error(400, "invalid_request_error", "Extra inputs are not permitted")
+        return None
+
+    return handler
+
+
+def test_bisect_names_the_refused_beta_header(
+    cli: CliRunner, memory_keyring: MemoryKeyring
+) -> None:
+    gateway = TestGateway(key=KEY, auth="bearer")
+    gateway.handler = strict(lambda r: STRICT_BETA in r.headers.get("anthropic-beta", ""))
+    with gateway:
+        capture_id = refused_capture(gateway, memory_keyring, {})
+        asked = cli("capture", "bisect", capture_id)  # no terminal to ask: refused, nothing sent
+        assert asked.exit_code == 2 and "spends a few tokens" in asked.stderr
+        sent_before = len(gateway.messages())
+        result = cli("capture", "bisect", capture_id, "--yes")
+        resent = gateway.messages()[sent_before:]
+    assert result.exit_code == 0, result.stderr
+    assert f"the gateway refuses: beta header {STRICT_BETA}" in result.stdout
+    assert "CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS=1" in result.stdout
+    assert len(resent) == 3  # as captured, then each of the two betas removed (no body field)
+    for request in resent:
+        assert request.json["max_tokens"] == 1 and request.json["stream"] is False
+        assert request.headers["authorization"] == f"Bearer {KEY}"  # the real key, re-read
+        assert request.headers["x-sig"] == SECRET_HEADER
+    assert sum(STRICT_BETA not in r.headers.get("anthropic-beta", "") for r in resent) == 1
+
+
+def test_bisect_names_the_refused_body_field(cli: CliRunner, memory_keyring: MemoryKeyring) -> None:
+    gateway = TestGateway(key=KEY)
+    gateway.handler = strict(lambda r: "context_management" in (r.json or {}))
+    with gateway:
+        capture_id = refused_capture(gateway, memory_keyring, {"context_management": {"edits": []}})
+        result = cli("capture", "bisect", capture_id, "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert "the gateway refuses: body field context_management" in result.stdout
+
+
+def test_bisect_wants_a_refused_request(cli: CliRunner) -> None:
+    record = {
+        "version": store.VERSION,
+        "id": store.new_id(),
+        "profile": "work",
+        "request": {"method": "POST", "path": "/v1/messages", "body": {"text": "{}"}},
+        "response": {"status": 200},
+    }
+    store.write(Context.from_os().paths, record)
+    ProfileStore(Context.from_os().paths.config_file).save(
+        Profile(name="work", base_url="https://gw.example")
+    )
+    result = cli("capture", "bisect", record["id"], "--yes")
+    assert result.exit_code == 2
+    assert "not 400" in result.stderr

@@ -145,3 +145,80 @@ def diff(
     for section, lines in changes.items():
         shown = ", ".join(lines) if section == "other_fields" else "; ".join(lines)
         typer.echo(escape_control(f"  {section}: {shown or 'unchanged'}"))
+
+
+@app.command("bisect")
+def bisect(
+    capture_id: str = CaptureId,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Spend without asking."),
+    timeout: float = typer.Option(60.0, "--timeout", min=1.0, help="Seconds per request."),
+) -> None:
+    """Find the beta header or beta body field a gateway refused with 400: re-send the captured
+    request with max_tokens 1, each one removed in turn (a few tokens, asked first)."""
+    import sys
+
+    from ccwrap.capture import bisect as core
+    from ccwrap.capture import store
+    from ccwrap.errors import UsageError
+    from ccwrap.text import escape_control
+
+    services = Services.from_os()
+    data = store.load(services.ctx.paths, capture_id)
+    core.check_refused(data)  # before any key is read
+    profile = services.store.get(str(data.get("profile") or ""))
+    plan = core.plan(data, profile, _credentials(services, profile))
+    info(
+        f"bisect re-sends capture {data.get('id')} to {escape_control(plan.url)} up to "
+        f"{len(plan.candidates) + 2} times with max_tokens 1: it spends a few tokens"
+    )
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError(
+                "bisect spends tokens and there is no terminal to ask", hint="add --yes"
+            )
+        if not typer.confirm("Send them?", default=False, err=True):
+            raise typer.Exit(1)
+    outcome = core.run(plan, _sender(services, timeout), profile=profile.name)
+    for label, status in outcome.tried:
+        typer.echo(escape_control(f"  {label}: {status}"))
+    if outcome.baseline != 400:
+        typer.echo(f"the gateway now answers {outcome.baseline}: the refusal does not reproduce")
+        return
+    if outcome.culprits:
+        names = ", ".join(str(c) for c in outcome.culprits)
+        typer.echo(escape_control(f"the gateway refuses: {names}"))
+    else:
+        typer.echo(escape_control(f"no single beta explains the 400: {outcome.error}"))
+    if outcome.fix:
+        typer.echo(escape_control(f"fix: {outcome.fix}"))
+    raise typer.Exit(0 if outcome.culprits or outcome.fix else 1)
+
+
+def _credentials(services: Services, profile: Any) -> dict[str, str]:
+    from ccwrap.proxy.config import secret_header_account
+
+    found: dict[str, str] = {}
+    if profile.auth != "none":
+        key = services.secrets.read(profile.name, profile.key)
+        found["authorization" if profile.auth == "bearer" else "x-api-key"] = (
+            f"Bearer {key}" if profile.auth == "bearer" else key
+        )
+    for name, spec in profile.secret_headers.items():
+        found[name] = services.secrets.read(secret_header_account(profile.name, name), spec)
+    return found
+
+
+def _sender(services: Services, timeout: float) -> Any:
+    import httpx
+
+    from ccwrap.errors import GatewayError
+
+    def send(url: str, headers: list[tuple[str, str]], body: bytes) -> tuple[int, str]:
+        try:
+            with httpx.Client(trust_env=False, timeout=timeout, follow_redirects=False) as client:
+                answer = client.post(url, headers=headers, content=body)
+        except httpx.HTTPError as exc:
+            raise GatewayError(f"the gateway could not be reached: {type(exc).__name__}") from exc
+        return answer.status_code, answer.text[:2000]
+
+    return send
