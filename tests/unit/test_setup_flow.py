@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import pytest
 
 from ccwrap.context import Context
+from ccwrap.doctor.runner import setup_check
 from ccwrap.errors import ConfigError, KeyringUnavailable, UsageError
 from ccwrap.keys.sources import SecretStore
 from ccwrap.profiles.ops import ProfileChanges
@@ -89,6 +91,7 @@ def secrets(ctx: Context, memory_keyring: MemoryKeyring) -> SecretStore:
 
 
 def wizard(store: ProfileStore, secrets: SecretStore, script: Script, **kw: Any) -> SetupWizard:
+    kw.setdefault("checker", partial(setup_check, secrets))
     return SetupWizard(store, secrets, script, **kw)
 
 

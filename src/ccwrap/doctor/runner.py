@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     import httpx
 
     from ccwrap.doctor.probes import HeaderMode
+    from ccwrap.profiles.wizard import CheckResult
 
 DEFAULT_TIMEOUT = 10.0
 URL_IDS = ("url.scheme", "url.v1-suffix", "url.insecure")
@@ -534,3 +535,20 @@ def merge(report: Report) -> Report:
         if current is None or SEVERITY[check.status] > SEVERITY[current.status]:
             best[check.id] = check
     return Report(report.profile, report.base_url, list(best.values()), report.origin)
+
+
+def setup_check(secrets: SecretStore, profile: Profile, key: str | None) -> CheckResult:
+    """The live check ``ccwrap setup`` runs: doctor's free probes of the profile being set up
+    (not saved yet: the key is passed in), as the wizard shows them."""
+    from ccwrap.profiles.wizard import CheckProblem, CheckResult
+
+    report = check_profile(secrets.ctx, secrets, profile, key)
+    return CheckResult(
+        [
+            CheckProblem(
+                "fail" if check.status == "fail" else "warn", check.title, check.detail, check.fix
+            )
+            for check in report.checks
+            if check.status in {"fail", "warn"}
+        ]
+    )

@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
-from typing import TYPE_CHECKING, Protocol
+from typing import Literal, Protocol
 
 from ccwrap.claude.env import parse_header
 from ccwrap.claude.urls import is_loopback, normalize_base_url
@@ -31,9 +30,6 @@ from ccwrap.profiles.model import Profile, validate_name
 from ccwrap.profiles.ops import ProfileChanges, apply_changes
 from ccwrap.profiles.presets import Preset
 from ccwrap.profiles.store import ProfileStore
-
-if TYPE_CHECKING:
-    from ccwrap.doctor.model import Status
 
 # What a gateway that ignores the key gets (docs/gateways.md: Ollama takes any value).
 PLACEHOLDER_KEY = "ollama"
@@ -104,7 +100,7 @@ class SetupRequest:
 class CheckProblem:
     """A check of doctor's that failed or warned, as setup shows it."""
 
-    status: Status  # "fail" or "warn"
+    status: Literal["fail", "warn"]
     title: str
     detail: str = ""
     fix: str = ""
@@ -117,20 +113,6 @@ class CheckResult:
     @property
     def ok(self) -> bool:
         return not any(problem.status == "fail" for problem in self.problems)
-
-
-def doctor_check(secrets: SecretStore, profile: Profile, key: str | None) -> CheckResult:
-    """Doctor's free probes of the profile being set up (not saved yet: the key is passed in)."""
-    from ccwrap.doctor.runner import check_profile
-
-    report = check_profile(secrets.ctx, secrets, profile, key)
-    return CheckResult(
-        [
-            CheckProblem(check.status, check.title, check.detail, check.fix)
-            for check in report.checks
-            if check.status in {"fail", "warn"}
-        ]
-    )
 
 
 @dataclass
@@ -154,12 +136,14 @@ class SetupWizard:
         secrets: SecretStore,
         ui: Asker,
         *,
-        checker: Checker | None = None,
+        checker: Checker,
     ) -> None:
+        """``checker`` is the live check (``ccwrap.doctor.runner.setup_check``): passed in, since
+        profiles sit below doctor in the layers."""
         self.store = store
         self.secrets = secrets
         self.ui = ui
-        self.checker = checker or partial(doctor_check, secrets)
+        self.checker = checker
         self.notes: list[str] = []
         self.warnings: list[str] = []
 

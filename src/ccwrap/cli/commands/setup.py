@@ -70,7 +70,14 @@ def setup(  # noqa: PLR0917 - one parameter per option
         yes=yes or key_stdin or not sys.stdin.isatty(),
     )
     services = Services.from_os()
-    result = SetupWizard(services.store, services.secrets, TerminalAsker()).run(request)
+    from functools import partial
+
+    from ccwrap.doctor.runner import setup_check
+
+    checker = partial(setup_check, services.secrets)
+    result = SetupWizard(services.store, services.secrets, TerminalAsker(), checker=checker).run(
+        request
+    )
     render(result)
 
 
