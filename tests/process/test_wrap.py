@@ -98,3 +98,25 @@ def test_a_binding_to_a_missing_profile_fails(recorder: tuple[Path, Path], tmp_p
     assert result.returncode == 3
     assert "'gone', which does not exist" in result.stderr
     assert not log.exists()
+
+
+def test_a_proxy_profile_is_refused(recorder: tuple[Path, Path], tmp_path: Path) -> None:
+    claude, log = recorder
+    store = ProfileStore(Context.from_os().paths.config_file)
+    store.save(Profile(name="mapped", base_url="https://m.example", auth="none", proxy="always"))
+    (tmp_path / ".ccwrap.toml").write_text('profile = "mapped"\n')
+    result = wrap(str(claude), "--session-id", "1", cwd=tmp_path)
+    assert result.returncode == 2 and "needs the loopback proxy" in result.stderr
+    assert not log.exists()
+
+
+def test_no_profile_at_all_runs_claude_unchanged(tmp_path: Path) -> None:
+    log = tmp_path / "argv.json"
+    claude = tmp_path / "claude"
+    claude.write_text(
+        f"#!{sys.executable}\nimport json, sys\njson.dump(sys.argv[1:], open({str(log)!r}, 'w'))\n"
+    )
+    claude.chmod(0o755)
+    result = wrap(str(claude), "--session-id", "1", "hi", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(log.read_text()) == ["--session-id", "1", "hi"]

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ccwrap.errors import ConfigError
-from ccwrap.text import escape_control as escape
 
 BINDING_FILE = ".ccwrap.toml"
 MAX_FILE_BYTES = 4096
@@ -147,3 +146,10 @@ def remove_binding_file(folder: Path) -> str | None:
 def folder_key(folder: Path) -> str:
     """The key of a folder in config.toml's ``[bindings]``: its absolute, resolved path."""
     return str(folder.expanduser().resolve())
+
+
+def escape(text: str) -> str:
+    """Control characters escaped (ccwrap.text, imported only on this error path)."""
+    from ccwrap.text import escape_control
+
+    return escape_control(text)

@@ -85,6 +85,8 @@ class Target:
     discovery: bool = False
     disable_betas: bool = False
     headers: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)  # the profile's variables (doctor.client)
+    attribution: bool = True
     checks: list[Check] = field(default_factory=list)  # key and settings checks made on the way
     origin: str = ""
     held_back: bool = False  # a checkout's setting was not followed: no probe goes out
@@ -185,6 +187,8 @@ def _target_of(
         discovery=profile.gateway_discovery,
         disable_betas=profile.disable_experimental_betas,
         headers=headers,
+        env={k: v for k, v in profile_env(profile).items() if v},
+        attribution=profile.attribution_header,
         checks=checks,
         origin=f"profile {profile.name}",
     )
@@ -463,10 +467,22 @@ def _masked(report: Report, key: str | None) -> Report:
 
 async def _claude_checks(ctx: Context, target: Target) -> list[Check]:
     from ccwrap.claude.binary import claude_version
+    from ccwrap.doctor.client import client_checks
 
     path, why = local.find_claude(ctx)
     version = await asyncio.to_thread(claude_version, path) if path else None
-    return local.claude_checks(path, version, discovery=target.discovery, why=why)
+    checks = local.claude_checks(path, version, discovery=target.discovery, why=why)
+    return checks + client_checks(
+        ctx,
+        profile=target.profile,
+        base_url=target.base_url,
+        has_credential=bool(target.key) or target.mode != "none",
+        model=target.model,
+        version=version,
+        env={**ctx.environ, **target.env},
+        attribution=target.attribution and target.env.get("CLAUDE_CODE_ATTRIBUTION_HEADER") != "0",
+        files=claude_settings.discover(ctx),
+    )
 
 
 async def _network(ctx: Context, target: Target, options: Options, transport: Any) -> list[Check]:

@@ -99,7 +99,13 @@ def no_proxy(env: Mapping[str, str]) -> dict[str, str]:
 
 
 def run_behind_proxy(
-    ctx: Context, secrets: SecretStore, profile: Profile, args: Sequence[str], *, port: int = 0
+    ctx: Context,
+    secrets: SecretStore,
+    profile: Profile,
+    args: Sequence[str],
+    *,
+    port: int = 0,
+    capture: bool = False,
 ) -> int:
     """Start the proxy, run claude behind it, stop the proxy; claude's exit code.
 
@@ -126,11 +132,19 @@ def run_behind_proxy(
     hooks, close_ledger = ledger_hooks(
         ctx.paths, ctx.environ, profile=profile.name, model_map=profile.model_map
     )
-    proxy = start_background(config, sock=sock, wait=False, log_stream=log, hooks=hooks)
+    captures = []
+    if capture:  # ccwrap run --proxy --capture (ccwrap.capture)
+        from ccwrap.capture.hook import capture_hook
+
+        captures.append(capture_hook(ctx.paths, config))
+    proxy = start_background(
+        config, sock=sock, wait=False, log_stream=log, hooks=[*hooks, *captures]
+    )
     cleanup: list[Callable[[], None]] = [
         functools.partial(report_failed_start, proxy),
         proxy.close,
         close_ledger,  # after the proxy: the rows of its last requests
+        *(hook.close for hook in captures),
         log.close,
     ]
     return launch(plan, ctx.paths.run_dir, cleanup=cleanup)

@@ -17,6 +17,7 @@ import difflib
 import hashlib
 import json
 import os
+import sys
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -109,6 +110,11 @@ def desired_settings(
             raise SettingsError(
                 "--wrapper goes with --scope user: Claude Code ignores processWrapper in "
                 "project and local settings"
+            )
+        if sys.platform.startswith("win"):
+            raise SettingsError(
+                "--wrapper does nothing on Windows: Claude Code ignores processWrapper there",
+                hint="start background sessions with: ccwrap run -- --bg",
             )
         # The client's JSON-array form: an argv prefix, its first element an absolute path.
         desired[PROCESS_WRAPPER] = json.dumps([*(ccwrap or ccwrap_command()), "wrap", "--"])

@@ -15,9 +15,11 @@ if TYPE_CHECKING:
 def register(app: typer.Typer) -> None:
     from ccwrap.cli.commands import (
         bind,
+        capture,
         doctor,
         ide,
         importers,
+        inspect,
         key,
         profile,
         proxy,
@@ -41,6 +43,8 @@ def register(app: typer.Typer) -> None:
     ide.register(app)
     doctor.register(app)
     verify.register(app)
+    inspect.register(app)
+    capture.register(app)
     stats.register(app)
     statusline.register(app)
     shell.register(app)

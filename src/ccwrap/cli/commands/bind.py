@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from ccwrap.context import Context
 from ccwrap.errors import BindingMismatch, UsageError
-from ccwrap.text import escape_control as escape
 
 if TYPE_CHECKING:
     import typer
@@ -99,6 +98,8 @@ def _folder(services_cwd: Path, folder: Path | None) -> Path:
             return target.resolve()
     except (OSError, ValueError):
         pass
+    from ccwrap.binding import escape
+
     raise UsageError(f"{escape(str(target))[:300]} is not a folder")
 
 

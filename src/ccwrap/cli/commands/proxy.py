@@ -19,6 +19,9 @@ def proxy(
     port: int = typer.Option(
         0, "--port", min=0, max=65535, metavar="PORT", help="Port (default: a free one)."
     ),
+    capture: bool = typer.Option(
+        False, "--capture", help="Keep each request and response (redacted): ccwrap capture."
+    ),
 ) -> None:
     """Run the loopback proxy in the foreground until Ctrl-C.
 
@@ -36,13 +39,20 @@ def proxy(
     hooks, close_ledger = ledger_hooks(
         services.ctx.paths, services.ctx.environ, profile=chosen.name, model_map=chosen.model_map
     )
+    captures = []
+    if capture:
+        from ccwrap.capture.hook import capture_hook
+
+        captures.append(capture_hook(services.ctx.paths, config))
     # uvicorn re-raises the SIGTERM it handled once it has shut down; with the default action
     # that would end the process before the ledger's last rows are written.
     previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
-        serve_foreground(config, port=port, on_ready=_print_exports, hooks=hooks)
+        serve_foreground(config, port=port, on_ready=_print_exports, hooks=[*hooks, *captures])
     finally:
         close_ledger()  # the rows of the last requests
+        for hook in captures:
+            hook.close()
         signal.signal(signal.SIGTERM, previous)
 
 

@@ -40,6 +40,7 @@ OWN_FLAGS: dict[str, tuple[str, bool]] = {
     "--dry-run": ("dry_run", True),
     "--json": ("json", True),
     "--force": ("force", True),
+    "--capture": ("capture", True),
 }
 OWN_VALUE_OPTIONS = ("--profile",)
 HELP_OPTIONS = ("-h", "--help")
@@ -59,6 +60,7 @@ class RunRequest:
     dry_run: bool = False
     json: bool = False
     claude_args: tuple[str, ...] = ()
+    capture: bool = False  # keep each exchange through the proxy (ccwrap.capture)
     profile_is_positional: bool = False  # for the hint when no profile has that name
     force: bool = False  # --profile even inside a folder bound to another profile
 
@@ -170,6 +172,9 @@ def register(app: typer.Typer) -> None:
         force: bool = typer.Option(
             False, "--force", help="Use --profile even inside a folder bound to another profile."
         ),
+        capture: bool = typer.Option(
+            False, "--capture", help="With the proxy: keep each request and response (redacted)."
+        ),
         args: list[str] | None = args_argument,
     ) -> None:
         """Launch Claude Code on a profile; claude's exit code is ccwrap's.
@@ -181,7 +186,7 @@ def register(app: typer.Typer) -> None:
         (ccwrap bind), then $CCWRAP_PROFILE, then the default.
         """
         request = ctx.meta.get(REQUEST_KEY) or RunRequest(
-            profile, proxy, dry_run, json_output, tuple(args or ()), force=force
+            profile, proxy, dry_run, json_output, tuple(args or ()), force=force, capture=capture
         )
         raise typer.Exit(execute(request))
 
@@ -219,7 +224,12 @@ def execute(request: RunRequest) -> int:
         raise
     args, chosen = request.claude_args, choice.profile
     if wants_proxy(chosen, request.proxy):
-        return _run_behind_proxy(ctx, choice, args, request.dry_run, request.json)
+        return _run_behind_proxy(ctx, choice, args, request.dry_run, request.json, request.capture)
+    if request.capture:
+        raise UsageError(
+            "--capture needs the proxy",
+            hint="ccwrap run --proxy --capture (then: ccwrap capture list)",
+        )
     plan = prepare_launch(ctx, chosen, args)
     if request.dry_run:
         _print_plan(plan, request.json, choice)
@@ -276,8 +286,13 @@ def chosen_by(choice: Choice) -> str:
 DRY_RUN_TOKEN = "<session token>"  # noqa: S105 - a placeholder shown by --dry-run
 
 
-def _run_behind_proxy(
-    ctx: Context, choice: Choice, args: Sequence[str], dry_run: bool, json_output: bool
+def _run_behind_proxy(  # noqa: PLR0917 - one call site
+    ctx: Context,
+    choice: Choice,
+    args: Sequence[str],
+    dry_run: bool,
+    json_output: bool,
+    capture: bool = False,
 ) -> int:
     """The proxy path: ccwrap stays alive beside claude (see ccwrap.proxy.session)."""
     from ccwrap.keys.sources import SecretStore
@@ -296,7 +311,9 @@ def _run_behind_proxy(
     sys.stdout.flush()
     record = _launch_record(ctx, profile, ctx.environ, args, proxied=True)
     return tracked(
-        ctx.paths, record, lambda: session.run_behind_proxy(ctx, SecretStore(ctx), profile, args)
+        ctx.paths,
+        record,
+        lambda: session.run_behind_proxy(ctx, SecretStore(ctx), profile, args, capture=capture),
     )
 
 
