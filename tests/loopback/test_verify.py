@@ -79,6 +79,35 @@ def test_plan_is_printed_before_spending_and_within_budget(cli: CliRunner) -> No
     assert "signals, not proof" in result.stdout
 
 
+def test_plan_and_spend_show_cost_at_the_profiles_prices(cli: CliRunner) -> None:
+    with Relay() as relay:
+        save(relay)
+        unpriced = cli("verify", "work", "--yes", "--timeout", "5")
+        save(
+            relay,
+            price_input=3.0,
+            price_output=15.0,
+            price_cache_write_5m=3.75,
+            price_cache_write_1h=6.0,
+            price_cache_read=0.3,
+            price_currency="USD",
+        )
+        priced = cli("verify", "work", "--yes", "--timeout", "5")
+    assert "no cost shown" in unpriced.stderr and "no cost shown" in unpriced.stdout
+    plan = priced.stderr.split("at most ")
+    tokens_in = int(plan[1].split(" input")[0].replace(",", ""))
+    tokens_out = int(plan[1].split("and ")[1].split(" output")[0].replace(",", ""))
+    bound = float(plan[2].split(")")[0].lstrip("$"))
+    # every input token at the dearest rate (the 1h cache write), every output token at 15
+    assert bound == pytest.approx((tokens_in * 6.0 + tokens_out * 15.0) / 1e6, rel=1e-3)
+    spent = priced.stdout.split("spent: ")[1]
+    counts = [int(w.replace(",", "")) for w in spent.split() if w.replace(",", "").isdigit()]
+    _, inp, out, read, write = counts[:5]
+    cost = float(spent.split("cost $")[1].split(" ")[0])
+    expected = (inp * 3.0 + out * 15.0 + read * 0.3 + write * 3.75) / 1e6
+    assert cost == pytest.approx(expected, abs=1e-4) and "at the profile's prices" in spent
+
+
 @pytest.mark.parametrize("lie", LIES)
 def test_each_lie_fails_its_check_and_no_other(cli: CliRunner, lie: str) -> None:
     with Relay(mode=lie) as relay:

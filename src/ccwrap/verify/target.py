@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ccwrap.keys.sources import SecretStore
 from ccwrap.launch.plan import NO_KEY_PLACEHOLDER
+from ccwrap.ledger.prices import Prices
 from ccwrap.profiles.store import Profile
 
 # With no model set, claude picks its own default; verify uses the model doctor probes with, and
@@ -31,6 +32,7 @@ class Target:
     model: str = DEFAULT_MODEL  # what reaches the gateway (after the model map)
     model_source: str = "the client's default"
     disable_betas: bool = False
+    prices: Prices | None = None  # the profile's own prices, for the plan's and the run's cost
 
     def url(self, path: str) -> str:
         return self.base_url.rstrip("/") + path
@@ -80,6 +82,7 @@ def target_of(profile: Profile, secrets: SecretStore, model: str | None = None) 
         model=mapped or requested,
         model_source=source + (f", mapped to {mapped}" if mapped else ""),
         disable_betas=profile.disable_experimental_betas,
+        prices=Prices.of(profile),
     )
     target._secret_values = tuple(hidden.values())
     return target

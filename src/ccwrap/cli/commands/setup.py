@@ -106,7 +106,7 @@ def render(result: SetupResult) -> None:
         info(f"{profile.name!r} is now the default profile")
     name = profile.name
     info(
-        f"next: ccwrap run -p {name}   (launch claude with it)\n"
+        f"next: ccwrap run {name}   (launch claude with it)\n"
         f"      ccwrap use {name}   (make plain `claude` use it)\n"
         f"      ccwrap alias add cc-{name} --profile {name}   (a shell shortcut)\n"
         "      ccwrap settings apply --statusline   (cost and cache hits in claude's status bar)\n"

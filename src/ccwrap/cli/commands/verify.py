@@ -12,15 +12,17 @@ from ccwrap.errors import UsageError
 
 if TYPE_CHECKING:
     import sqlite3
+    from collections.abc import Mapping
 
     from ccwrap.context import Context
+    from ccwrap.ledger.prices import Prices
     from ccwrap.verify.history import History
     from ccwrap.verify.model import CheckResult, Run
     from ccwrap.verify.runner import Options, Prepared
     from ccwrap.verify.target import Target
 
 SYMBOLS = {"pass": "✓", "warn": "!", "fail": "✗", "inconclusive": "?", "skip": "–"}
-NO_PRICES = "no cost shown: profiles carry no prices yet"
+NO_PRICES = "no cost shown: the profile has no prices (profile edit NAME --price-input …)"
 
 
 def register(app: typer.Typer) -> None:
@@ -91,7 +93,10 @@ def verify(
         )
         print_json(data)
     else:
-        sys.stdout.write(render(runs[0]) if len(runs) == 1 else render_compare(runs))
+        prices = {t.profile: t.prices for t in targets}
+        sys.stdout.write(
+            render(runs[0], prices) if len(runs) == 1 else render_compare(runs, prices)
+        )
     raise typer.Exit(0 if all(r.ok for r in runs) else 1)
 
 
@@ -150,8 +155,25 @@ def plan_text(target: Target, plan: Prepared) -> str:
         f"model {escape_control(target.model)} ({escape_control(target.model_source)})\n"
         f"  {spend.requests} request{'s' if spend.requests != 1 else ''} ({labels})\n"
         f"  at most {spend.input_tokens:,} input and {spend.output_tokens:,} output tokens "
-        f"({NO_PRICES})"
+        f"({_cost_bound(target.prices, spend.input_tokens, spend.output_tokens)})"
     )
+
+
+def _cost_bound(prices: Prices | None, input_tokens: int, output_tokens: int) -> str:
+    """At most: every input token at the dearest input rate (a cache write may cost more)."""
+    from ccwrap.ledger.prices import format_cost
+
+    if prices is None:
+        return NO_PRICES
+    dearest = max(prices.input, prices.cache_write_5m, prices.cache_write_1h, prices.cache_read)
+    bound = prices.cost(
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cache_read_input_tokens=0,
+        cache_creation_input_tokens=0,
+    )
+    bound += input_tokens * (dearest - prices.input) / 1_000_000
+    return f"at most {format_cost(bound, prices.currency)}"
 
 
 def _line(result: CheckResult) -> list[str]:
@@ -166,16 +188,28 @@ def _line(result: CheckResult) -> list[str]:
     return lines
 
 
-def spent_text(run: Run) -> str:
+def spent_text(run: Run, prices: Prices | None = None) -> str:
+    from ccwrap.ledger.prices import format_cost
+
     s = run.spent
+    cost = NO_PRICES
+    if prices is not None:
+        # Cache writes without the 5m/1h split are priced as 5m (the cheaper: not an upper bound).
+        figure = prices.cost(
+            input_tokens=s.input_tokens,
+            output_tokens=s.output_tokens,
+            cache_read_input_tokens=s.cache_read_input_tokens,
+            cache_creation_input_tokens=s.cache_creation_input_tokens,
+        )
+        cost = f"cost {format_cost(figure, prices.currency)} at the profile's prices"
     return (
         f"spent: {s.requests} requests, {s.input_tokens:,} input, {s.output_tokens:,} output, "
         f"{s.cache_read_input_tokens:,} cache-read, {s.cache_creation_input_tokens:,} cache-write "
-        f"tokens ({NO_PRICES})"
+        f"tokens ({cost})"
     )
 
 
-def render(run: Run) -> str:
+def render(run: Run, prices: Mapping[str, Prices | None] | None = None) -> str:
     from ccwrap.text import escape_control as esc
     from ccwrap.verify.model import SIGNALS
 
@@ -184,11 +218,12 @@ def render(run: Run) -> str:
         lines += _line(result)
     counts = {s: sum(c.status == s for c in run.checks) for s in SYMBOLS}
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-    lines += [summary + (" (interrupted)" if run.interrupted else ""), spent_text(run), SIGNALS]
+    spent = spent_text(run, (prices or {}).get(run.profile))
+    lines += [summary + (" (interrupted)" if run.interrupted else ""), spent, SIGNALS]
     return "\n".join(lines) + "\n"
 
 
-def render_compare(runs: list[Run]) -> str:
+def render_compare(runs: list[Run], prices: Mapping[str, Prices | None] | None = None) -> str:
     from ccwrap.verify.model import CHECK_IDS, SIGNALS
 
     width = 44
@@ -203,7 +238,10 @@ def render_compare(runs: list[Run]) -> str:
             text = f"{SYMBOLS[result.status]} {result.detail}" if result else "  (not run)"
             cells.append(text[: width + 2].ljust(width + 2))
         lines.append(f"{check_id.ljust(19)}{cells[0]}  {cells[1].rstrip()}")
-    lines += [spent_text(r).replace("spent:", f"spent on {r.profile}:") for r in runs]
+    lines += [
+        spent_text(r, (prices or {}).get(r.profile)).replace("spent:", f"spent on {r.profile}:")
+        for r in runs
+    ]
     lines.append(SIGNALS)
     return "\n".join(lines) + "\n"
 
