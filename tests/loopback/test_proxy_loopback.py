@@ -353,6 +353,27 @@ def test_a_models_listing_over_the_cap_is_a_clean_502(monkeypatch: pytest.Monkey
         assert listing["data"][0]["id"] == "claude-x"
 
 
+def test_a_listing_that_never_finishes_is_a_504() -> None:
+    """The answer a hook reads whole has a deadline (a trickling gateway must not hold it)."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: Any) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n")
+        writer.write(b"transfer-encoding: chunked\r\n\r\n")
+        while True:
+            writer.write(b"1\r\n \r\n")
+            await writer.drain()
+            await asyncio.sleep(0.05)
+
+    with (
+        RawUpstream(handler=handler) as upstream,
+        running_proxy(upstream.url, model_map={"claude-x": "y"}, whole_deadline=0.5) as proxy,
+    ):
+        answer = httpx.get(proxy.base_url + "/v1/models", headers=auth_headers(), timeout=20)
+    assert answer.status_code == 504
+    assert "did not finish within 0.5 s" in error_of(answer)
+
+
 def test_deep_json_through_a_model_map_is_forwarded_unchanged() -> None:
     """Issue 16 #11: a body too deep for json.loads used to give a 500 with a traceback."""
     deep = b'{"model": "claude-sonnet-4-5", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"

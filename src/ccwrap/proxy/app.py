@@ -292,9 +292,16 @@ class Forwarder:
         whole = watches.whole
         if whole is not None or (not sse and length is not None and length <= SMALL_BODY):
             # Small (or wanted whole by a hook): read whole, answered as one plain response.
+            limit = whole if whole is not None else SMALL_BODY
             try:
-                with transport.errors():
-                    payload = await response.read(whole if whole is not None else SMALL_BODY)
+                deadline = self.config.whole_deadline
+                payload = await asyncio.wait_for(read_whole(transport, response, limit), deadline)
+            except asyncio.TimeoutError:
+                ex.cut = True
+                ex.note = " (answer did not finish)"
+                why = f"the answer did not finish within {self.config.whole_deadline:g} s"
+                await send_body(send, ex, 504, JSON, failed(self.upstream_name, why))
+                return
             except TooLarge as exc:
                 ex.cut = True
                 ex.note = " (answer too large)"
@@ -339,6 +346,11 @@ NOT_FORWARDED = (
     "only HEAD /, POST /v1/messages, POST /v1/messages/count_tokens and GET /v1/models"
     " are forwarded"
 )
+
+
+async def read_whole(transport: Transport, response: UpstreamResponse, limit: int) -> bytes:
+    with transport.errors():
+        return await response.read(limit)
 
 
 def origin_form(raw_path: bytes) -> bytes:

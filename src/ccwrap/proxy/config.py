@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
 TOKEN_PREFIX = "ccwrap-session-"  # noqa: S105 -- a prefix that says what the value is, not a secret
 CONNECT_TIMEOUT = 10.0
+# A body read whole (small, or a listing a hook rewrites) must be complete this long after its
+# head: its length is known or it is a listing, so a gateway trickling it is broken (a 504).
+WHOLE_DEADLINE = 30.0
 TRANSPORT_VARIABLE = "CCWRAP_PROXY_TRANSPORT"
 SERVER_VARIABLE = "CCWRAP_PROXY_SERVER"
 # PLACEHOLDERS and needs_proxy live in ccwrap.launch.plan (whether a launch needs the proxy is
@@ -39,6 +42,7 @@ class ProxyConfig:
     model_map: Mapping[str, str] = field(default_factory=dict)
     token: str = field(default_factory=new_session_token, repr=False)
     connect_timeout: float = CONNECT_TIMEOUT
+    whole_deadline: float = WHOLE_DEADLINE
     profile: str = ""
     # "auto": aiohttp's client when installed, else httpcore; "httpcore" forces the latter.
     transport: str = "auto"
