@@ -45,13 +45,7 @@ def _headers(rows: Any) -> str:
 def _body(body: Any) -> str:
     if not isinstance(body, dict):
         return '<p class="muted">(none)</p>'
-    parsed = store.body_json(body)
-    if parsed is not None:
-        text = json.dumps(parsed, indent=2, ensure_ascii=False)
-    elif "text" in body:
-        text = str(body["text"])
-    else:
-        text = f"({body.get('bytes')} bytes of binary data)"
+    text = store.body_text(body)
     note = (
         f'<p class="muted">cut: {_e(body.get("bytes"))} bytes in all</p>'
         if body.get("truncated")

@@ -193,6 +193,16 @@ def summaries(paths: Paths) -> list[dict[str, Any]]:
     return rows
 
 
+def body_text(body: dict[str, Any]) -> str:
+    """A stored body for reading: JSON pretty-printed, text as it is, binary as its size."""
+    parsed = body_json(body)
+    if parsed is not None:
+        return json.dumps(parsed, indent=2, ensure_ascii=False)
+    if "text" in body:
+        return str(body["text"])
+    return f"({body.get('bytes')} bytes of binary data)"
+
+
 def body_json(body: dict[str, Any] | None) -> Any:
     """A stored body parsed as JSON, or None."""
     if not body or "text" not in body or body.get("truncated"):

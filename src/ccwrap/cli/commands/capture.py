@@ -87,13 +87,7 @@ def _body_text(body: Any) -> str:
 
     if not isinstance(body, dict):
         return "(none)"
-    parsed = store.body_json(body)
-    if parsed is not None:
-        shown = json.dumps(parsed, indent=2, ensure_ascii=False)
-    elif "text" in body:
-        shown = str(body["text"])
-    else:
-        shown = f"({body.get('bytes')} bytes of binary data)"
+    shown = store.body_text(body)
     if body.get("truncated"):
         shown += f"\n… (cut: {body.get('bytes')} bytes in all)"
     return shown
