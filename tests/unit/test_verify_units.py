@@ -6,8 +6,8 @@ import pytest
 
 from ccwrap.context import Context
 from ccwrap.errors import UsageError
+from ccwrap.net import sse
 from ccwrap.text import escape_control, escape_tree
-from ccwrap.verify import sse
 from ccwrap.verify.checks import groups_for, parse_only
 from ccwrap.verify.checks.answer import same_model
 from ccwrap.verify.checks.conversation import schema_problems

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ccwrap.capture import store
+from ccwrap.net.sse import Accumulator, Reader
 from ccwrap.proxy.hooks import Headers, Outbound, Summary, Watch
-from ccwrap.verify.sse import Accumulator, Reader
 
 if TYPE_CHECKING:
     from ccwrap.context import Paths

@@ -27,6 +27,7 @@ from ccwrap.launch.process import LaunchPlan, launch, prepare_launch
 from ccwrap.net.hosts import LOOPBACK, LOOPBACK_NAMES
 from ccwrap.profiles.store import Profile
 from ccwrap.proxy.config import ProxyConfig, new_session_token
+from ccwrap.proxy.hooks import Hook
 from ccwrap.proxy.ledger_hook import ledger_hooks
 from ccwrap.proxy.server import ProxyHandle, bind, start_background
 
@@ -105,9 +106,13 @@ def run_behind_proxy(
     args: Sequence[str],
     *,
     port: int = 0,
-    capture: bool = False,
+    extra_hooks: HookFactory | None = None,
 ) -> int:
     """Start the proxy, run claude behind it, stop the proxy; claude's exit code.
+
+    ``extra_hooks`` builds more hooks for the session's proxy from its config, and what closes
+    them once it has stopped (``ccwrap run --proxy --capture`` passes the capture's: a feature
+    above the proxy in the layers hands its hooks down rather than being imported here).
 
     The launch itself (the 0600 settings file, supervising claude, cleaning up on every exit
     path) is ``ccwrap.launch.process.launch``, as for a run without the proxy.
@@ -132,22 +137,24 @@ def run_behind_proxy(
     hooks, close_ledger = ledger_hooks(
         ctx.paths, ctx.environ, profile=profile.name, model_map=profile.model_map
     )
-    captures = []
-    if capture:  # ccwrap run --proxy --capture (ccwrap.capture)
-        from ccwrap.capture.hook import capture_hook
-
-        captures.append(capture_hook(ctx.paths, config))
-    proxy = start_background(
-        config, sock=sock, wait=False, log_stream=log, hooks=[*hooks, *captures]
-    )
+    more, close_more = extra_hooks(config) if extra_hooks else ([], _nothing)
+    proxy = start_background(config, sock=sock, wait=False, log_stream=log, hooks=[*hooks, *more])
     cleanup: list[Callable[[], None]] = [
         functools.partial(report_failed_start, proxy),
         proxy.close,
         close_ledger,  # after the proxy: the rows of its last requests
-        *(hook.close for hook in captures),
+        close_more,
         log.close,
     ]
     return launch(plan, ctx.paths.run_dir, cleanup=cleanup)
+
+
+# More hooks for a session's proxy, built from its config, and what to call once it has stopped.
+HookFactory = Callable[[ProxyConfig], tuple[list[Hook], Callable[[], None]]]
+
+
+def _nothing() -> None:
+    pass
 
 
 def check_startable(config: ProxyConfig, profile: str) -> None:

@@ -14,7 +14,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ccwrap.verify import sse
+from ccwrap.net import sse
 from ccwrap.verify.model import Spend, Status
 from ccwrap.verify.shape import MESSAGES_PATH, ClientShape
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import shlex
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from ccwrap.launch.process import LaunchPlan
     from ccwrap.ledger.launches import Launch
     from ccwrap.profiles.store import Choice, Profile
+    from ccwrap.proxy import session
+    from ccwrap.proxy.config import ProxyConfig
+    from ccwrap.proxy.hooks import Hook
 
 # ccwrap's own options inside ``run`` (everything else is claude's).
 OWN_FLAGS: dict[str, tuple[str, bool]] = {
@@ -313,8 +316,25 @@ def _run_behind_proxy(  # noqa: PLR0917 - one call site
     return tracked(
         ctx.paths,
         record,
-        lambda: session.run_behind_proxy(ctx, SecretStore(ctx), profile, args, capture=capture),
+        lambda: session.run_behind_proxy(
+            ctx,
+            SecretStore(ctx),
+            profile,
+            args,
+            extra_hooks=_capture_hooks(ctx) if capture else None,
+        ),
     )
+
+
+def _capture_hooks(ctx: Context) -> session.HookFactory:
+    """``--capture``: the session's requests and answers kept by ccwrap.capture's hook."""
+    from ccwrap.capture.hook import capture_hook
+
+    def build(config: ProxyConfig) -> tuple[list[Hook], Callable[[], None]]:
+        hook = capture_hook(ctx.paths, config)
+        return [hook], hook.close
+
+    return build
 
 
 def render_plan(plan: LaunchPlan) -> str:

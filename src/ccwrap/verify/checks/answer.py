@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from ccwrap.verify import sse
+from ccwrap.net import sse
 from ccwrap.verify.checks.common import integer, median, ms, unanswered
 from ccwrap.verify.exchange import Exchange, Session
 from ccwrap.verify.model import CheckResult, check

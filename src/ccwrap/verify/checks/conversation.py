@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ccwrap.verify import sse
+from ccwrap.net import sse
 from ccwrap.verify.checks.common import unanswered
 from ccwrap.verify.exchange import Exchange, Session
 from ccwrap.verify.model import CheckResult, check
