@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import CliRunner
+from tests.support.cli_setup import setup_env_profile
 
 HOSTILE: dict[str, str] = {
     "empty": "",
@@ -120,19 +121,8 @@ def test_fuzz_command(
     path: tuple[str, ...], cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CCWRAP_CLAUDE", str(tmp_path / "no-claude"))
-    monkeypatch.setenv("WORKKEY", "sk-fuzz-0123456789")
     monkeypatch.setenv("SHELL", "/bin/bash")
-    setup = cli(
-        "setup",
-        "work",
-        "--url",
-        "http://127.0.0.1:9",
-        "--key-source",
-        "env:WORKKEY",
-        "--yes",
-        "--no-check",
-    )
-    assert setup.exit_code == 0, setup.stderr
+    setup_env_profile(cli, monkeypatch, "sk-fuzz-0123456789")
     command = dict(COMMANDS)[path]
     runs = 0
     for label, slot in _slots(command):

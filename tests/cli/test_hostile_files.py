@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CliResult, CliRunner
+from tests.support.cli_setup import setup_env_profile
 
 
 def _clean(result: CliResult) -> None:
@@ -21,18 +22,7 @@ def _clean(result: CliResult) -> None:
 
 @pytest.fixture
 def work(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WORKKEY", "sk-work-123456")
-    setup = cli(
-        "setup",
-        "work",
-        "--url",
-        "http://127.0.0.1:9",
-        "--key-source",
-        "env:WORKKEY",
-        "--yes",
-        "--no-check",
-    )
-    assert setup.exit_code == 0, setup.stderr
+    setup_env_profile(cli, monkeypatch, "sk-work-123456")
 
 
 def _folder(path: Path) -> None:

@@ -12,22 +12,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CliRunner
+from tests.support.cli_setup import setup_env_profile
 
 
 @pytest.fixture
 def work_profile(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WORKKEY", "sk-work-123456")
-    setup = cli(
-        "setup",
-        "work",
-        "--url",
-        "http://127.0.0.1:9",
-        "--key-source",
-        "env:WORKKEY",
-        "--yes",
-        "--no-check",
-    )
-    assert setup.exit_code == 0, setup.stderr
+    setup_env_profile(cli, monkeypatch, "sk-work-123456")
 
 
 def _git_init(folder: Path) -> None:

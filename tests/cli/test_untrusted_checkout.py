@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CliRunner
+from tests.support.cli_setup import setup_env_profile
 from tests.support.hostile import HostileGateway
 
 SECRET = "sk-user-secret-0123456789"
@@ -68,18 +69,7 @@ def test_a_checkouts_helper_is_shown_beside_a_profile(cli: CliRunner, tmp_path: 
 
 
 def _use_work(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WORKKEY", SECRET)
-    setup = cli(
-        "setup",
-        "work",
-        "--url",
-        "http://127.0.0.1:9",
-        "--key-source",
-        "env:WORKKEY",
-        "--yes",
-        "--no-check",
-    )
-    assert setup.exit_code == 0, setup.stderr
+    setup_env_profile(cli, monkeypatch, SECRET)
     assert cli("use", "work").exit_code == 0
 
 
