@@ -133,3 +133,33 @@ def test_env_and_doctor_follow_the_binding(cli: CliRunner) -> None:
     assert "https://client-a.example" in env.stdout
     report = json.loads(cli("doctor", "--offline", "--json").stdout)
     assert "client-a" in json.dumps(report)
+
+
+def _dispatched(cli: CliRunner) -> dict[str, str]:
+    report = json.loads(cli("doctor", "--offline", "--json").stdout)
+    found = [c for c in _checks(report) if c.get("id") == "client.dispatched"]
+    assert len(found) == 1, report
+    return found[0]
+
+
+def _checks(node: object) -> list[dict[str, str]]:
+    if isinstance(node, dict):
+        own = [node] if "id" in node and "status" in node else []
+        return own + [c for v in node.values() for c in _checks(v)]
+    if isinstance(node, list):
+        return [c for v in node for c in _checks(v)]
+    return []
+
+
+def test_doctor_sees_that_a_warm_spare_skips_the_wrapper(cli: CliRunner) -> None:
+    """In a folder bound to client-a, with the wrapper installed for client-b: a background session
+    that claims a warm spare would reach client-b, until the folder's local settings name a."""
+    cli("bind", "client-a")
+    applied = cli("settings", "apply", "client-b", "--scope", "user", "--wrapper")
+    assert applied.exit_code == 0, applied.stderr
+    before = _dispatched(cli)
+    assert before["status"] == "warn" and "client-b.example" in before["detail"]
+    assert "ccwrap settings apply client-a --scope local" in before["fix"]
+    local = cli("settings", "apply", "client-a", "--scope", "local", "--yes")
+    assert local.exit_code == 0, local.stderr
+    assert _dispatched(cli)["status"] == "ok"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ccwrap.claude.settings_files import SettingsFile
+from ccwrap.claude.settings_files import Origin, SettingsFile
 from ccwrap.context import Context
 from ccwrap.doctor.local import dispatched_check
 from ccwrap.profiles.store import Profile, ProfileStore
@@ -48,7 +48,21 @@ def test_dispatched_check() -> None:
     env_only = dispatched_check({"ANTHROPIC_BASE_URL": "https://x.example"}, user_file({}), gw)
     assert env_only.status == "warn"
     wrapped = {**(other[0].data or {}), "processWrapper": '["/bin/ccwrap", "wrap", "--"]'}
-    assert dispatched_check({}, user_file(wrapped), gw).status == "ok"
+    local = Origin("local", gw + "/", Path("/p/.claude/settings.local.json"))
+    assert dispatched_check({}, user_file(wrapped), gw, warm=local).status == "ok"
     assert dispatched_check({"CLAUDE_CODE_PROCESS_WRAPPER": "/x"}, other, gw).status == "ok"
     same = user_file({"env": {"ANTHROPIC_BASE_URL": gw + "/"}})
     assert dispatched_check({}, same, gw).status == "ok"
+
+
+def test_a_warm_spare_skips_the_wrapper() -> None:
+    """Measured with 2.1.332: a session that claims a warm spare never runs ccwrap wrap, so only
+    the folder's settings files put it on the profile's gateway."""
+    gw = "https://gw.example"
+    wrapped = user_file({"processWrapper": '["/bin/ccwrap", "wrap", "--"]'})
+    login = dispatched_check({}, wrapped, gw, profile="work")
+    assert login.status == "warn" and "Anthropic login" in login.detail
+    assert login.fix.startswith("ccwrap settings apply work --scope local")
+    user = Origin("user", "https://other.example", Path("/u/settings.json"))
+    elsewhere = dispatched_check({}, wrapped, gw, warm=user, profile="work")
+    assert elsewhere.status == "warn" and "other.example" in elsewhere.detail

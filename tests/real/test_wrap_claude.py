@@ -1,8 +1,11 @@
 """A background session of the newest claude reaches the bound folder's gateway through the
 processWrapper ccwrap installs (``settings apply --wrapper`` → ``ccwrap wrap``).
 
-Measured (docs/folders-ide-import.md): 2.1.332 starts its service, spare workers and every
-session through the wrapper; the session (``--session-id ID PROMPT``) starts in its folder.
+Measured (docs/folders-ide-import.md): 2.1.332 starts its service, spare workers and every cold
+session through the wrapper; a cold session (``--session-id ID PROMPT``) starts in its folder. A
+session that claims a warm spare (started before any folder was known) skips the wrapper and reads
+the folder's settings files instead, so the recipe for a bound folder is the wrapper plus
+``settings apply PROFILE --scope local`` there; doctor's ``client.dispatched`` says so.
 """
 
 from __future__ import annotations
@@ -70,22 +73,37 @@ def test_a_background_session_uses_the_folders_profile(
             timeout=60,
         )
         assert applied.returncode == 0, applied.stderr
+        local = subprocess.run(
+            [*ccwrap, "settings", "apply", "work", "--scope", "local"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert local.returncode == 0, local.stderr
+        assert KEY not in (project / ".claude" / "settings.local.json").read_text()
         try:
-            started = subprocess.run(
-                [str(claude), "--bg", "say hi"],
-                cwd=project,
-                capture_output=True,
-                text=True,
-                timeout=90,
-                stdin=subprocess.DEVNULL,
-            )
-            assert started.returncode == 0, started.stdout + started.stderr
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and not bound.messages():
-                time.sleep(0.5)
+            # Three sessions: some start cold (through the wrapper), the others claim a warm spare
+            # the service keeps ready (no wrapper; the folder's local settings decide).
+            for prompt in ("say hi", "say bye", "say again"):
+                started = subprocess.run(
+                    [str(claude), "--bg", prompt],
+                    cwd=project,
+                    capture_output=True,
+                    text=True,
+                    timeout=90,
+                    stdin=subprocess.DEVNULL,
+                )
+                assert started.returncode == 0, started.stdout + started.stderr
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline and not _asked(bound, prompt):
+                    time.sleep(0.5)
+                assert _asked(bound, prompt), (
+                    f"{prompt!r} did not reach the bound gateway: {started.stderr}\n"
+                    + _daemon_log(isolated)
+                )
             messages = bound.messages()
-            assert messages, f"no request reached the bound gateway: {started.stderr}"
-            assert messages[0].headers["authorization"] == f"Bearer {KEY}"
+            assert all(m.headers["authorization"] == f"Bearer {KEY}" for m in messages)
             assert other.messages() == []
         finally:
             subprocess.run(
@@ -94,3 +112,12 @@ def test_a_background_session_uses_the_folders_profile(
                 timeout=60,
                 env={**os.environ},
             )
+
+
+def _asked(gateway: TestGateway, prompt: str) -> bool:
+    return any(prompt.encode() in m.body for m in gateway.messages())
+
+
+def _daemon_log(home: Path) -> str:
+    log = home / ".claude" / "daemon.log"
+    return log.read_text(errors="replace")[-4000:] if log.exists() else "(no daemon.log)"

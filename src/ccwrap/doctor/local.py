@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from ccwrap.claude import binary, urls
 from ccwrap.claude.env import API_KEY, AUTH_TOKEN, is_secret_variable
-from ccwrap.claude.settings_files import Resolution, SettingsFile
+from ccwrap.claude.settings_files import Origin, Resolution, SettingsFile
 from ccwrap.context import Context
 from ccwrap.doctor.model import Check, ok, skip
 from ccwrap.errors import ClaudeNotFound
@@ -199,10 +199,20 @@ def claude_checks(
 
 
 # -- background and dispatched sessions -----------------------------------------------------------
-def dispatched_check(environ: Mapping[str, str], files: list[SettingsFile], base_url: str) -> Check:
+def dispatched_check(
+    environ: Mapping[str, str],
+    files: list[SettingsFile],
+    base_url: str,
+    *,
+    warm: Origin | None = None,
+    profile: str = "PROFILE",
+) -> Check:
     """Sessions Claude Code dispatches itself (``claude agents``, ``--bg`` from a plain shell) start
     from its background service: they see the user settings and the service's environment, never
     ``ccwrap run``'s ``--settings`` (docs/folders-ide-import.md, measured with 2.1.197 and 2.1.332).
+
+    ``warm`` is the gateway a session that claims one of the service's warm spares here would use
+    (the folder's settings files, then the environment): a claimed spare skips the wrapper.
     """
     if environ.get("CLAUDE_CODE_PROCESS_WRAPPER"):
         return ok("client.dispatched", "CLAUDE_CODE_PROCESS_WRAPPER starts them (your launcher)")
@@ -210,7 +220,7 @@ def dispatched_check(environ: Mapping[str, str], files: list[SettingsFile], base
     data = user.data if user is not None and isinstance(user.data, dict) else {}
     wrapper = data.get("processWrapper")
     if isinstance(wrapper, str) and '"wrap"' in wrapper:
-        return ok("client.dispatched", "processWrapper starts them through ccwrap wrap")
+        return _wrapped_check(base_url, warm, profile)
     env = data.get("env") if isinstance(data.get("env"), dict) else {}
     there = env.get("ANTHROPIC_BASE_URL") if isinstance(env, dict) else None
     where = "user settings"
@@ -232,4 +242,25 @@ def dispatched_check(environ: Mapping[str, str], files: list[SettingsFile], base
         f"to {base_url}: they start from Claude Code's background service, without ccwrap run",
         "ccwrap settings apply PROFILE --wrapper (claude newer than 2.1.197), "
         "or start them with ccwrap run -- --bg",
+    )
+
+
+def _wrapped_check(base_url: str, warm: Origin | None, profile: str) -> Check:
+    """processWrapper is ``ccwrap wrap``: cold sessions get their folder's profile, but one that
+    claims a warm spare (2.1.332 keeps one ready; it started before any folder was known) skips
+    the wrapper and takes what the folder's settings files name (measured)."""
+    if warm is not None and warm.value.rstrip("/") == base_url.rstrip("/"):
+        return ok(
+            "client.dispatched",
+            f"processWrapper starts cold sessions through ccwrap wrap; one that claims a warm "
+            f"spare here reads {warm.describe()}, which names this gateway",
+        )
+    goes = "your Anthropic login" if warm is None else f"{warm.value!r} ({warm.describe()})"
+    return Check.of(
+        "client.dispatched",
+        "warn",
+        "processWrapper starts cold background sessions through ccwrap wrap, but one that claims "
+        f"Claude Code's warm spare skips the wrapper and uses {goes}, not {base_url}",
+        f"ccwrap settings apply {profile} --scope local in this folder: a warm spare reads the "
+        "folder's settings",
     )

@@ -165,7 +165,12 @@ def _profile_target(
     resolutions = claude_settings.effective_env(ctx, files, cli)
     checks.append(local.auth_conflict_check(resolutions))
     checks.append(local.override_check(resolutions, intended, what=f"profile {name!r}"))
-    checks.append(local.dispatched_check(ctx.environ, files, profile.base_url))
+    # A session that claims a warm spare skips ccwrap wrap: the folder's files decide for it.
+    here = claude_settings.effective_env(ctx, files).get(BASE_URL)
+    warm = here.winner if here is not None else None
+    checks.append(
+        local.dispatched_check(ctx.environ, files, profile.base_url, warm=warm, profile=name)
+    )
     return _target_of(profile, key, secrets, checks)
 
 

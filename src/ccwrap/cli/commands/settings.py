@@ -122,7 +122,7 @@ def apply(  # noqa: PLR0917 -- Typer maps parameters to options
         False,
         "--wrapper",
         help="Also set processWrapper to `ccwrap wrap` (user scope): background and dispatched "
-        "sessions then start on their folder's profile (claude newer than 2.1.197).",
+        "sessions that start cold then get their folder's profile (claude newer than 2.1.197).",
     ),
     statusline: bool | None = StatuslineOption,
 ) -> None:
@@ -168,6 +168,12 @@ def apply(  # noqa: PLR0917 -- Typer maps parameters to options
     change = writer.apply(desired, profile=name, approved=approved)
     what = f"profile {name!r}" if name else "the status line"
     _report_written(change, f"{what} ({scope.value} scope)")
+    if wrapper:
+        info(
+            "A background session that claims Claude Code's warm spare skips the wrapper: in a "
+            "folder bound to another profile, also run `ccwrap settings apply PROFILE --scope "
+            "local` there (ccwrap doctor checks it)."
+        )
     if key is not None:
         _warn_plaintext(change)
 
