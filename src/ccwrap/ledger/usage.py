@@ -9,6 +9,10 @@ served model) and ``message_delta`` (output so far; some gateways repeat the inp
 The tap looks at a chunk only when it holds one of those names (or ``error``), keeps at most the
 unfinished last line (capped), and never raises: garbage, a cut, an unknown encoding give what was
 known. A JSON answer keeps its first and last few KiB (the model comes first, usage last).
+
+It does not use :mod:`ccwrap.net.sse`, which parses every event into a whole message for verify
+and capture: this tap is on every proxied chunk and skips the chunks that name none of the events
+it reads (docs/benchmarks.md: +0.026 ms per streamed answer).
 """
 
 from __future__ import annotations
