@@ -67,3 +67,32 @@ def test_apply_without_a_profile_or_statusline_asks_which(cli: CliRunner) -> Non
     result = cli("settings", "apply")
     assert result.exit_code == 2
     assert "which profile" in result.stderr
+
+
+def setup_args(name: str, *more: str) -> list[str]:
+    return [
+        "setup", name, "--url", "https://gw.example.com", "--key-source", "env:WORK_KEY",
+        "--yes", "--no-check", *more,
+    ]  # fmt: skip
+
+
+def test_setup_installs_it_when_asked_by_flag(cli: CliRunner, settings_file: Path) -> None:
+    """``setup --yes`` leaves the user settings alone; ``--statusline`` installs the line."""
+    quiet = cli(*setup_args("a"))
+    assert quiet.exit_code == 0, quiet.stderr
+    assert not settings_file.exists()
+    assert "settings apply --statusline" in quiet.stderr  # suggested instead
+    asked = cli(*setup_args("b", "--statusline"))
+    assert asked.exit_code == 0, asked.stderr
+    assert status_command(settings_file).endswith("statusline")
+    assert "settings apply --statusline" not in asked.stderr
+
+
+def test_setup_never_replaces_a_users_line_unasked(cli: CliRunner, settings_file: Path) -> None:
+    settings_file.parent.mkdir(parents=True, exist_ok=True)
+    settings_file.write_text(USER_DOC)
+    result = cli(*setup_args("c", "--statusline"))
+    assert result.exit_code == 0, result.stderr  # the profile is saved all the same
+    assert "status line was not installed" in result.stderr
+    assert settings_file.read_text() == USER_DOC
+    assert "c" in ProfileStore(Context.from_os().paths.config_file).names()

@@ -68,11 +68,15 @@ def test_wizard_with_a_preset_hides_the_key(file_keyring: Path) -> None:
     answer(child, "Custom header", "X-Team: a")
     answer(child, "Custom header", "")
     answer(child, "API key (hidden)", KEY)
+    answer(child, "Claude Code's status line?", "y")  # the last question
     child.expect_exact("created profile 'work'")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, transcript.getvalue()
     assert KEY not in transcript.getvalue()  # never echoed, never printed
+    assert "settings apply --statusline" not in transcript.getvalue()  # done, not suggested
+    user = json.loads((Path.home() / ".claude" / "settings.json").read_text())
+    assert user["statusLine"]["command"].endswith("statusline")
     profile = saved_profiles()["work"]
     assert profile == {
         "base_url": "https://api.aiohub.org",
@@ -104,6 +108,7 @@ def test_wizard_with_a_typed_url_runs_the_live_check(file_keyring: Path) -> None
         answer(child, "Custom header", "")
         answer(child, "API key (hidden)", KEY)
         child.expect_exact("the path and the key were accepted")
+        answer(child, "Claude Code's status line?", "")  # default: no
         child.expect(pexpect.EOF)
         child.close()
         assert gateway.messages()[0].headers["x-api-key"] == KEY
@@ -180,6 +185,7 @@ def test_wizard_without_a_keyring_offers_where_the_key_lives() -> None:
         answer(child, "Custom header", "")
         answer(child, "API key (hidden)", KEY)
         child.expect_exact("the path and the key were accepted")
+        answer(child, "Claude Code's status line?", "")  # default: no
         child.expect(pexpect.EOF)
         child.close()
         assert gateway.messages()[0].headers["x-api-key"] == KEY
@@ -206,6 +212,7 @@ def test_wizard_without_a_keyring_can_read_the_key_from_a_variable() -> None:
     for prompt in ("Model (", "Small/fast", "Subagent", "1-hour", "attribution", "discover"):
         answer(child, prompt, "")
     answer(child, "Custom header", "")
+    answer(child, "Claude Code's status line?", "n")
     child.expect_exact("export LOCAL_18765_API_KEY")
     child.expect(pexpect.EOF)
     child.close()

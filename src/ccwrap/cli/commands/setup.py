@@ -14,6 +14,7 @@ from ccwrap.cli.common import Services, complete_profile, info, stderr_console, 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from ccwrap.context import Context
     from ccwrap.profiles.wizard import SetupResult
 
 NAME = typer.Argument(
@@ -27,6 +28,12 @@ INSECURE = typer.Option(
 DEFAULT = typer.Option(False, "--default", help="Make it the default profile.")
 NO_CHECK = typer.Option(False, "--no-check", help="Skip the live check of the gateway.")
 YES = typer.Option(False, "--yes", "-y", help="Ask nothing: flags, preset and defaults decide.")
+STATUSLINE = typer.Option(
+    None,
+    "--statusline/--no-statusline",
+    help="Also install `ccwrap statusline` as Claude Code's status line (user settings); "
+    "default: ask (the wizard's last question), or leave it with --yes.",
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -41,6 +48,7 @@ def setup(  # noqa: PLR0917 - one parameter per option
     default: bool = DEFAULT,
     no_check: bool = NO_CHECK,
     yes: bool = YES,
+    statusline: bool | None = STATUSLINE,
     force: bool = opt.FORCE_ENV,
     *,
     fields: opt.FieldValues,
@@ -75,10 +83,44 @@ def setup(  # noqa: PLR0917 - one parameter per option
     from ccwrap.doctor.runner import setup_check
 
     checker = partial(setup_check, services.secrets)
-    result = SetupWizard(services.store, services.secrets, TerminalAsker(), checker=checker).run(
-        request
-    )
-    render(result)
+    asker = TerminalAsker()
+    result = SetupWizard(services.store, services.secrets, asker, checker=checker).run(request)
+    installed = _status_line(services.ctx, statusline, asker if not request.yes else None)
+    render(result, status_line=installed)
+
+
+def _status_line(ctx: Context, wanted: bool | None, asker: TerminalAsker | None) -> bool:
+    """The wizard's last question: ccwrap's status line in the user settings. True: it is there."""
+    from ccwrap.cli.commands.settings import ScopeChoice, apply
+    from ccwrap.errors import CcwrapError
+    from ccwrap.settings.writer import STATUS_LINE, SettingsWriter
+
+    writer = SettingsWriter(ctx, "user")
+    if STATUS_LINE in writer.state().ownership.slots:
+        return True  # installed already; `settings clear` removes it
+    if wanted is None and asker is not None:
+        wanted = asker.confirm(
+            "Show the profile, served model, cache hit rate and cost in Claude Code's status line?",
+            False,
+        )
+    if not wanted:
+        return False
+    try:  # the user settings as they are (their profile, if any) plus the status line
+        apply(
+            None,
+            ScopeChoice.user,
+            dry_run=False,
+            yes=False,
+            force=False,
+            plaintext_key=False,
+            wrapper=False,
+            statusline=True,
+        )
+    except CcwrapError as exc:  # the profile is saved; only the status line is missing
+        warn(f"the status line was not installed: {exc.message}")
+        warn("  ccwrap settings apply --statusline installs it (asking before it replaces yours)")
+        return False
+    return True
 
 
 def read_key_stdin() -> str:
@@ -90,7 +132,7 @@ def read_key_stdin() -> str:
     return sys.stdin.read()
 
 
-def render(result: SetupResult) -> None:
+def render(result: SetupResult, *, status_line: bool = False) -> None:
     from ccwrap.keys.sources import KeySource
 
     for note in result.notes:
@@ -105,13 +147,17 @@ def render(result: SetupResult) -> None:
     if result.made_default:
         info(f"{profile.name!r} is now the default profile")
     name = profile.name
-    info(
-        f"next: ccwrap run {name}   (launch claude with it)\n"
-        f"      ccwrap use {name}   (make plain `claude` use it)\n"
-        f"      ccwrap alias add cc-{name} --profile {name}   (a shell shortcut)\n"
-        "      ccwrap settings apply --statusline   (cost and cache hits in claude's status bar)\n"
-        f"      ccwrap doctor --profile {name}   (if something does not work)"
-    )
+    steps = [
+        f"ccwrap run {name}   (launch claude with it)",
+        f"ccwrap use {name}   (make plain `claude` use it)",
+        f"ccwrap alias add cc-{name} --profile {name}   (a shell shortcut)",
+    ]
+    if not status_line:
+        steps.append(
+            "ccwrap settings apply --statusline   (cost and cache hits in claude's status bar)"
+        )
+    steps.append(f"ccwrap doctor --profile {name}   (if something does not work)")
+    info("next: " + "\n      ".join(steps))
 
 
 class TerminalAsker:
