@@ -106,6 +106,17 @@ class RawUpstream:
 
             with contextlib.suppress(asyncio.CancelledError):
                 loop.run_until_complete(main())
+            # Let every cancelled connection handler finish here, so none is left to the
+            # garbage collector (an "Exception ignored in: <coroutine …>" warning).
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+
+            async def drain() -> None:
+                await asyncio.gather(*pending, return_exceptions=True)
+
+            loop.run_until_complete(drain())
+            loop.close()
 
         self._thread = threading.Thread(target=run, daemon=True)
         self._thread.start()
@@ -114,11 +125,16 @@ class RawUpstream:
 
     def stop(self) -> None:
         if self._loop is not None and self._server is not None:
-            self._loop.call_soon_threadsafe(self._server.close)
-            for task in asyncio.all_tasks(self._loop):
-                self._loop.call_soon_threadsafe(task.cancel)
+            self._loop.call_soon_threadsafe(self._cancel_all)
         if self._thread is not None:
             self._thread.join(5)
+
+    def _cancel_all(self) -> None:
+        """In the server's own loop: close the server and cancel every task (serve_forever too)."""
+        assert self._server is not None
+        self._server.close()
+        for task in asyncio.all_tasks():
+            task.cancel()
 
     def __enter__(self) -> RawUpstream:
         return self.start()
