@@ -1,5 +1,7 @@
-"""A background session of the newest claude reaches the bound folder's gateway through the
-processWrapper ccwrap installs (``settings apply --wrapper`` → ``ccwrap wrap``).
+"""Background sessions of the newest claude reach the bound folder's gateway with the recipe
+ccwrap documents: the processWrapper (``settings apply --wrapper`` → ``ccwrap wrap``) for cold
+sessions plus the folder's local settings (``settings apply PROFILE --scope local``) for those
+that claim a warm spare. What the wrapper does with each process: tests/process/test_wrap.py.
 
 Measured (docs/folders-ide-import.md): 2.1.332 starts its service, spare workers and every cold
 session through the wrapper; a cold session (``--session-id ID PROMPT``) starts in its folder. A

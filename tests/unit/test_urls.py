@@ -239,3 +239,11 @@ def test_normalize_never_crashes_and_is_idempotent(raw: str) -> None:
     assert second.url == first.url
     assert second.fixes == []
     assert second.warnings == first.warnings
+
+
+def test_same_base_url_ignores_space_and_a_trailing_slash() -> None:
+    from ccwrap.claude.urls import same_base_url
+
+    assert same_base_url(" https://gw.example/api/ ", "https://gw.example/api")
+    assert not same_base_url("https://gw.example/api", "https://gw.example/api/v1")
+    assert not same_base_url("https://gw.example", "http://gw.example")

@@ -3,7 +3,7 @@ base-URL rules, the binary.
 
     env             a profile as the variables Claude Code reads (profile_env, check_header)
     settings_files  the settings files, their precedence (Origin, Resolution), the effective view
-    urls            base-URL rules (normalize_base_url, is_loopback, is_insecure)
+    urls            base-URL rules (normalize_base_url, is_loopback, is_insecure, same_base_url)
     binary          finding claude and its version
 
 The public names are importable from here; each is loaded on first use (the hot paths import
@@ -47,7 +47,13 @@ if TYPE_CHECKING:
         scope_path,
         shown,
     )
-    from ccwrap.claude.urls import NormalizedURL, is_insecure, is_loopback, normalize_base_url
+    from ccwrap.claude.urls import (
+        NormalizedURL,
+        is_insecure,
+        is_loopback,
+        normalize_base_url,
+        same_base_url,
+    )
 
 _EXPORTS = {
     "binary": ("INSTALL_HINT", "claude_version", "find_claude"),
@@ -81,7 +87,7 @@ _EXPORTS = {
         "scope_path",
         "shown",
     ),
-    "urls": ("NormalizedURL", "is_insecure", "is_loopback", "normalize_base_url"),
+    "urls": ("NormalizedURL", "is_insecure", "is_loopback", "normalize_base_url", "same_base_url"),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 __all__ = [
@@ -116,6 +122,7 @@ __all__ = [
     "parse_settings",
     "profile_env",
     "read_settings",
+    "same_base_url",
     "scope_path",
     "shown",
 ]

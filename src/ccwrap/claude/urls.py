@@ -69,6 +69,12 @@ def normalize_base_url(raw: str) -> NormalizedURL:
 # -- predicates doctor reuses ------------------------------------------------------------------
 
 
+def same_base_url(a: str, b: str) -> bool:
+    """Whether two base URLs name the same gateway as Claude Code uses them (surrounding space
+    and a trailing slash make no difference)."""
+    return a.strip().rstrip("/") == b.strip().rstrip("/")
+
+
 def has_scheme(raw: str) -> bool:
     """True when the URL starts with ``http://`` or ``https://`` (any case): what doctor's
     ``url.scheme`` asks. Without one the client fails with "… cannot be parsed as a URL"."""

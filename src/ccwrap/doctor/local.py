@@ -232,7 +232,7 @@ def dispatched_check(
             "no gateway in the user settings or environment: dispatched sessions use your "
             "Anthropic login (ccwrap settings apply PROFILE --wrapper puts them on a profile)",
         )
-    if there.rstrip("/") == base_url.rstrip("/"):
+    if urls.same_base_url(there, base_url):
         return ok("client.dispatched", f"{where} name this gateway")
     where = f"{there!r} ({where})"
     return Check.of(
@@ -249,7 +249,7 @@ def _wrapped_check(base_url: str, warm: Origin | None, profile: str) -> Check:
     """processWrapper is ``ccwrap wrap``: cold sessions get their folder's profile, but one that
     claims a warm spare (2.1.332 keeps one ready; it started before any folder was known) skips
     the wrapper and takes what the folder's settings files name (measured)."""
-    if warm is not None and warm.value.rstrip("/") == base_url.rstrip("/"):
+    if warm is not None and urls.same_base_url(warm.value, base_url):
         return ok(
             "client.dispatched",
             f"processWrapper starts cold sessions through ccwrap wrap; one that claims a warm "

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ccwrap.claude import settings_files as claude_settings
+from ccwrap.claude import urls
 from ccwrap.claude.env import API_KEY, AUTH_TOKEN, BASE_URL, CUSTOM_HEADERS, profile_env
 from ccwrap.claude.settings_files import Origin, Resolution, SettingsFile
 from ccwrap.context import Context
@@ -309,9 +310,9 @@ TRUSTED = frozenset({"managed", "cli", "user", "environment"})
 def _trusted_url(resolution: Resolution) -> bool:
     """The winning URL is the user's choice: set by a trusted layer, or the very URL a trusted
     layer sets too (a team checkout that pins the gateway the user already uses)."""
-    chosen = resolution.winner.value.strip().rstrip("/")
+    chosen = resolution.winner.value
     return resolution.winner.layer in TRUSTED or any(
-        o.layer in TRUSTED and o.value.strip().rstrip("/") == chosen for o in resolution.shadowed
+        o.layer in TRUSTED and urls.same_base_url(o.value, chosen) for o in resolution.shadowed
     )
 
 

@@ -180,6 +180,17 @@ def apply(  # noqa: PLR0917 -- Typer maps parameters to options
 
 def use(name: str = NameArgument, dry_run: bool = DryRunOption, force: bool = ForceOption) -> None:
     """Apply a profile to the user settings (~/.claude/settings.json): plain `claude` uses it."""
+    apply_to_user(name, dry_run=dry_run, force=force)
+
+
+def apply_to_user(
+    name: str | None,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    statusline: bool | None = None,
+) -> None:
+    """``settings apply [NAME] --scope user`` with no other option (``use``; setup's last step)."""
     apply(
         name,
         ScopeChoice.user,
@@ -188,7 +199,7 @@ def use(name: str = NameArgument, dry_run: bool = DryRunOption, force: bool = Fo
         force=force,
         plaintext_key=False,
         wrapper=False,
-        statusline=None,
+        statusline=statusline,
     )
 
 

@@ -91,7 +91,7 @@ def setup(  # noqa: PLR0917 - one parameter per option
 
 def _status_line(ctx: Context, wanted: bool | None, asker: TerminalAsker | None) -> bool:
     """The wizard's last question: ccwrap's status line in the user settings. True: it is there."""
-    from ccwrap.cli.commands.settings import ScopeChoice, apply
+    from ccwrap.cli.commands.settings import apply_to_user
     from ccwrap.errors import CcwrapError
     from ccwrap.settings.writer import STATUS_LINE, SettingsWriter
 
@@ -106,16 +106,7 @@ def _status_line(ctx: Context, wanted: bool | None, asker: TerminalAsker | None)
     if not wanted:
         return False
     try:  # the user settings as they are (their profile, if any) plus the status line
-        apply(
-            None,
-            ScopeChoice.user,
-            dry_run=False,
-            yes=False,
-            force=False,
-            plaintext_key=False,
-            wrapper=False,
-            statusline=True,
-        )
+        apply_to_user(None, statusline=True)
     except CcwrapError as exc:  # the profile is saved; only the status line is missing
         warn(f"the status line was not installed: {exc.message}")
         warn("  ccwrap settings apply --statusline installs it (asking before it replaces yours)")
